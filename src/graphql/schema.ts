@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { GraphQLSchema } from 'graphql';
+import { RESOLVERS } from '../modules/resolvers.js';
+
+/**
+ * Builds the executable schema from the module resolvers. `container` hands type-graphql the
+ * resolver instances the composition root built (services injected by constructor).
+ */
+export async function buildAppSchema(options: { container?: ContainerType; pubSub?: PubSub } = {}): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS as never,
+    container: options.container,
+    pubSub: options.pubSub,
+    scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
+    validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+  });
+}

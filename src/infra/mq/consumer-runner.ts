@@ -1,0 +1,119 @@
+import type { EntityManager } from '@mikro-orm/mysql';
+import type { Orm } from '../db/orm.js';
+import type { IdempotencyGuard } from '../redis/idempotency-guard.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { isDuplicateKeyError } from '../../shared/errors.js';
+import type { IncomingMessage, MessageConsumerHost } from './message-bus.port.js';
+import type { TopicName } from './topics.js';
+
+/** Attempts before a message goes to the group's dead-letter queue (RocketMQ's default is 16 retries). */
+export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 16;
+
+export interface ConsumerContext {
+  /** A fresh entity-manager fork for this message. */
+  em: EntityManager;
+  log: Logger;
+}
+
+/**
+ * What a consumer file exports: its handler and its config. The runner adds idempotency,
+ * logging, metrics and retry/DLQ behaviour around it.
+ */
+export interface ConsumerDefinition<T = unknown> {
+  /** Idempotency namespace and metrics label, e.g. 'coupon-new-user'. */
+  name: string;
+  group: string;
+  topic: TopicName;
+  /** Tags to receive; all when omitted. */
+  tags?: readonly string[];
+  /**
+   * The business key guarded by the IdempotencyGuard; return null for handlers that are
+   * naturally idempotent (cache eviction, subscription fan-out).
+   */
+  idempotencyKey: ((message: IncomingMessage<T>) => string) | null;
+  /** Return 'duplicate' when the effect already existed; throwing makes the message retry. */
+  handle(ctx: ConsumerContext, message: IncomingMessage<T>): Promise<void | 'duplicate'>;
+}
+
+export class ConsumerRunner {
+  private readonly registered: ConsumerDefinition<any>[] = [];
+
+  constructor(
+    private readonly deps: { host: MessageConsumerHost; orm: Orm; guard: IdempotencyGuard; logger: Logger; metrics: Metrics },
+    private readonly options: { maxDeliveryAttempts?: number } = {},
+  ) {}
+
+  async register<T>(definition: ConsumerDefinition<T>): Promise<void> {
+    this.registered.push(definition);
+    await this.deps.host.subscribe({
+      group: definition.group,
+      topic: definition.topic,
+      tagExpression: definition.tags && definition.tags.length > 0 ? definition.tags.join('||') : '*',
+      handle: (message) => this.run(definition, message as IncomingMessage<T>),
+    });
+  }
+
+  get definitions(): readonly ConsumerDefinition<any>[] {
+    return this.registered;
+  }
+
+  /** Runs one delivery; exported for tests that drive a definition without the broker. */
+  async run<T>(definition: ConsumerDefinition<T>, message: IncomingMessage<T>): Promise<'ack' | 'retry'> {
+    const { metrics } = this.deps;
+    const log = this.deps.logger.child({
+      consumer: definition.name,
+      group: definition.group,
+      topic: message.topic,
+      tag: message.tag,
+      messageId: message.messageId,
+      key: message.envelope.key,
+      attempt: message.deliveryAttempt,
+    });
+    const outcomes = metrics.counter('mq_consumed_total', 'Messages consumed, by outcome', ['consumer', 'outcome']);
+    const timer = metrics
+      .histogram('mq_consume_seconds', 'Handler duration', ['consumer'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])
+      .startTimer({ consumer: definition.name });
+    const work = async (): Promise<void | 'duplicate'> => {
+      const ctx: ConsumerContext = { em: this.deps.orm.em.fork(), log };
+      try {
+        return await definition.handle(ctx, message);
+      } catch (err) {
+        if (isDuplicateKeyError(err)) return 'duplicate';
+        throw err;
+      }
+    };
+    try {
+      let outcome: 'done' | 'duplicate' | 'in-progress';
+      if (definition.idempotencyKey) {
+        const result = await this.deps.guard.run(definition.name, definition.idempotencyKey(message), async () => {
+          const r = await work();
+          return r === 'duplicate' ? 'duplicate' : true;
+        });
+        outcome = result.status;
+      } else {
+        outcome = (await work()) === 'duplicate' ? 'duplicate' : 'done';
+      }
+      outcomes.inc({ consumer: definition.name, outcome });
+      if (outcome === 'in-progress') {
+        log.debug('another worker holds this message; it will come back');
+        return 'retry';
+      }
+      log.debug({ outcome }, 'message consumed');
+      return 'ack';
+    } catch (err) {
+      const max = this.options.maxDeliveryAttempts ?? DEFAULT_MAX_DELIVERY_ATTEMPTS;
+      if (message.deliveryAttempt >= max) {
+        outcomes.inc({ consumer: definition.name, outcome: 'dead-lettered' });
+        metrics.counter('mq_dead_lettered_total', 'Messages sent to the dead-letter queue', ['group']).inc({ group: definition.group });
+        log.error({ err }, 'message failed its last attempt; it goes to the dead-letter queue');
+      } else {
+        outcomes.inc({ consumer: definition.name, outcome: 'failed' });
+        log.warn({ err }, 'message handler failed; it will be retried');
+      }
+      return 'retry';
+    } finally {
+      timer();
+    }
+  }
+}

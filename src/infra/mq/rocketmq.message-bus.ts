@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { ConsumeResult, Producer, PushConsumer, type MessageView } from 'rocketmq-client-nodejs';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import {
+  MESSAGE_SCHEMA_VERSION,
+  type Envelope,
+  type IncomingMessage,
+  type MessageBus,
+  type MessageConsumerHost,
+  type OutgoingMessage,
+  type PublishReceipt,
+  type RawSubscription,
+  type TransactionChecker,
+} from './message-bus.port.js';
+import { TOPIC_TYPES, type TopicName } from './topics.js';
+
+// rocketmq-client-nodejs uses the protobuf enum values for transaction resolutions.
+const RESOLUTION_COMMIT = 1;
+const RESOLUTION_ROLLBACK = 2;
+const RESOLUTION_UNKNOWN = 0;
+
+export interface RocketMqOptions {
+  endpoints: string;
+  namespace?: string;
+  accessKey?: string;
+  secretKey?: string;
+  /** RPC timeout of the client (ms, >= 1000). */
+  requestTimeoutMs?: number;
+}
+
+/** Adapts pino to the client's ILogger (it logs printf-style); keeps its chatter at debug. */
+function clientLogger(logger: Logger) {
+  const child = logger.child({ component: 'rocketmq-client' });
+  const fmt = (args: unknown[]) => args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ');
+  return {
+    info: (...args: unknown[]) => child.debug(fmt(args)),
+    debug: (...args: unknown[]) => child.trace(fmt(args)),
+    warn: (...args: unknown[]) => child.warn(fmt(args)),
+    error: (...args: unknown[]) => child.error(fmt(args)),
+  };
+}
+
+export function encodeEnvelope<T>(message: OutgoingMessage<T>): Buffer {
+  const producedAt = (message.producedAt ?? new Date()).toISOString();
+  const envelope: Envelope<T> = { v: MESSAGE_SCHEMA_VERSION, key: message.key, producedAt, data: message.data };
+  return Buffer.from(JSON.stringify(envelope));
+}
+
+export function decodeEnvelope(body: Buffer): Envelope {
+  const parsed = JSON.parse(body.toString('utf8')) as Envelope;
+  if (typeof parsed !== 'object' || parsed === null || typeof parsed.v !== 'number' || typeof parsed.key !== 'string') {
+    throw new Error('message body is not an envelope');
+  }
+  return parsed;
+}
+
+/**
+ * MessageBus and consumer host on rocketmq-client-nodejs (RocketMQ 5 gRPC). The same code runs
+ * against the embedded broker and a real RocketMQ 5 proxy.
+ */
+export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
+  private producer?: Producer;
+  private readonly checkers = new Map<string, TransactionChecker>();
+  private readonly consumers: PushConsumer[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: { logger: Logger; metrics: Metrics },
+    private readonly options: RocketMqOptions,
+  ) {
+    this.log = deps.logger.child({ component: 'mq' });
+  }
+
+  private baseClientOptions() {
+    return {
+      endpoints: this.options.endpoints,
+      namespace: this.options.namespace ?? '',
+      requestTimeout: this.options.requestTimeoutMs ?? 3_000,
+      logger: clientLogger(this.deps.logger),
+      sessionCredentials:
+        this.options.accessKey && this.options.secretKey
+          ? { accessKey: this.options.accessKey, accessSecret: this.options.secretKey }
+          : undefined,
+    };
+  }
+
+  setTransactionChecker(topic: TopicName, checker: TransactionChecker): void {
+    if (this.producer) throw new Error('transaction checkers must be set before start()');
+    this.checkers.set(topic, checker);
+  }
+
+  async start(): Promise<void> {
+    // The producer lists the transactional topics so the broker routes check-backs to it.
+    const transactionalTopics = [...this.checkers.keys()];
+    const producer = new Producer({
+      ...this.baseClientOptions(),
+      topics: transactionalTopics.length > 0 ? transactionalTopics : undefined,
+      checker: {
+        check: async (view: MessageView) => {
+          const checker = this.checkers.get(view.topic);
+          if (!checker) return RESOLUTION_UNKNOWN;
+          try {
+            const decision = await checker(decodeEnvelope(view.body));
+            this.log.info({ topic: view.topic, messageId: view.messageId, decision }, 'transaction check-back answered');
+            return decision === 'commit' ? RESOLUTION_COMMIT : decision === 'rollback' ? RESOLUTION_ROLLBACK : RESOLUTION_UNKNOWN;
+          } catch (err) {
+            this.log.error({ topic: view.topic, messageId: view.messageId, err }, 'transaction check-back failed');
+            return RESOLUTION_UNKNOWN;
+          }
+        },
+      },
+    });
+    await producer.startup();
+    this.producer = producer;
+  }
+
+  private requireProducer(): Producer {
+    if (!this.producer) throw new Error('message bus not started');
+    return this.producer;
+  }
+
+  async publish<T>(message: OutgoingMessage<T>): Promise<PublishReceipt> {
+    const started = performance.now();
+    const receipt = await this.requireProducer().send({
+      topic: message.topic,
+      tag: message.tag,
+      keys: [message.key],
+      body: encodeEnvelope(message),
+      messageGroup: message.messageGroup,
+      deliveryTimestamp: message.deliverAt,
+    });
+    this.deps.metrics.counter('mq_published_total', 'Messages published', ['topic']).inc({ topic: message.topic });
+    this.deps.metrics
+      .histogram('mq_publish_seconds', 'Publish latency', ['topic'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1])
+      .observe({ topic: message.topic }, (performance.now() - started) / 1000);
+    return { messageId: receipt.messageId, recallHandle: (receipt as { recallHandle?: string }).recallHandle };
+  }
+
+  async publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>): Promise<R> {
+    const producer = this.requireProducer();
+    const transaction = producer.beginTransaction();
+    const receipt = await producer.send(
+      { topic: message.topic, tag: message.tag, keys: [message.key], body: encodeEnvelope(message) },
+      transaction,
+    );
+    let result: R;
+    try {
+      result = await localTransaction();
+    } catch (err) {
+      await transaction.rollback().catch((rollbackErr: Error) =>
+        // The check-back will find no local effect and roll it back.
+        this.log.warn({ topic: message.topic, key: message.key, err: rollbackErr.message }, 'half message rollback failed'),
+      );
+      throw err;
+    }
+    await transaction.commit().catch((commitErr: Error) =>
+      // The local transaction is committed: the broker's check-back will commit the message.
+      this.log.warn({ topic: message.topic, key: message.key, messageId: receipt.messageId, err: commitErr.message }, 'half message commit failed; check-back will resolve it'),
+    );
+    this.deps.metrics.counter('mq_published_total', 'Messages published', ['topic']).inc({ topic: message.topic });
+    return result;
+  }
+
+  async recall(topic: TopicName, recallHandle: string): Promise<void> {
+    await this.requireProducer().recallMessage(topic, recallHandle);
+  }
+
+  async subscribe(subscription: RawSubscription): Promise<void> {
+    const consumer = new PushConsumer({
+      ...this.baseClientOptions(),
+      consumerGroup: subscription.group,
+      subscriptions: new Map([[subscription.topic, subscription.tagExpression]]),
+      messageListener: {
+        consume: async (view: MessageView) => {
+          let incoming: IncomingMessage;
+          try {
+            incoming = {
+              messageId: view.messageId,
+              topic: view.topic,
+              tag: view.tag,
+              keys: view.keys,
+              messageGroup: view.messageGroup,
+              deliveryAttempt: view.deliveryAttempt ?? 1,
+              envelope: decodeEnvelope(view.body),
+            };
+          } catch (err) {
+            // A body we cannot read never becomes readable: ack it, loudly, instead of looping.
+            this.log.error({ group: subscription.group, topic: view.topic, messageId: view.messageId, err: (err as Error).message }, 'undecodable message dropped');
+            this.deps.metrics.counter('mq_undecodable_total', 'Messages dropped as undecodable', ['group']).inc({ group: subscription.group });
+            return ConsumeResult.SUCCESS;
+          }
+          const outcome = await subscription.handle(incoming);
+          return outcome === 'ack' ? ConsumeResult.SUCCESS : ConsumeResult.FAILURE;
+        },
+      },
+    });
+    await consumer.startup();
+    this.consumers.push(consumer);
+  }
+
+  async closeConsumers(): Promise<void> {
+    const consumers = this.consumers.splice(0);
+    await Promise.allSettled(consumers.map((c) => c.shutdown()));
+  }
+
+  async close(): Promise<void> {
+    await this.closeConsumers();
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await producer.shutdown().catch(() => undefined);
+  }
+}
+
+/** A stable, short, name-safe id: per-instance consumer groups reuse it across restarts. */
+export function stableInstanceId(seed: string): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, 12);
+}
+
+export { TOPIC_TYPES };

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp, type App, type AppOptions } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
+import { freshTestDatabase } from './test-db.js';
+
+/** Every log line a test app wrote, to assert that no secret was ever logged. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface TestApp extends App {
+  url: string;
+  logs: LogCapture;
+  databaseUrl: string;
+}
+
+export interface TestAppOptions extends AppOptions {
+  /** Suite name: its own database (dropped and recreated when `fresh`). */
+  database: string;
+  fresh?: boolean;
+  env?: Record<string, string>;
+  dataDir?: string;
+}
+
+/**
+ * A full BFF instance on ephemeral ports against the real MySQL, Redis and an embedded broker
+ * (its own, unless ROCKETMQ_ENDPOINTS is given in `env`, which lets two instances share one).
+ */
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const databaseUrl = options.fresh === false ? `mysql://root@127.0.0.1:3306/wxshop_test_${options.database}` : await freshTestDatabase(options.database);
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wxshop-broker-'));
+  const config: Config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: databaseUrl,
+    EMBEDDED_BROKER_PORT: '0',
+    BROKER_DATA_DIR: dataDir,
+    SEED_DEMO_DATA: 'true',
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  const logger = options.logger ?? createLogger({ level: 'debug', destination: logs });
+  const app = await createApp(config, {
+    ...options,
+    logger,
+    brokerOptions: { minInvisibleDurationMs: 1_000, retryBackoff: { initialMs: 200, maxMs: 1_000, multiplier: 2 }, transactionCheck: { firstDelayMs: 500, intervalMs: 500, maxChecks: 5 }, ...options.brokerOptions },
+  });
+  const close = app.close;
+  return Object.assign(app, {
+    url: app.http?.url ?? '',
+    logs,
+    databaseUrl,
+    close: async () => {
+      await close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}

@@ -1,0 +1,62 @@
+import { ConfigError, loadConfig, parseDuration } from '../../../src/config/config.js';
+
+describe('configuration', () => {
+  it('has working local defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.role).toBe('all');
+    expect(config.runApi && config.runWorkers).toBe(true);
+    expect(config.localMode).toBe(true);
+    expect(config.mq.endpoints).toBeUndefined();
+    expect(config.mq.embeddedBrokerPort).toBe(8081);
+    expect(config.order.paymentTimeoutMs).toBe(30 * 60_000);
+    expect(config.database.dbName).toBe('wxshop');
+  });
+
+  it('parses durations with units', () => {
+    expect(parseDuration('2s')).toBe(2000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('1500')).toBe(1500);
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
+    expect(loadConfig({ ORDER_PAYMENT_TIMEOUT: '2s' }).order.paymentTimeoutMs).toBe(2000);
+  });
+
+  it('ROLE decides what the process runs', () => {
+    expect(loadConfig({ ROLE: 'api' })).toMatchObject({ runApi: true, runWorkers: false });
+    expect(loadConfig({ ROLE: 'worker' })).toMatchObject({ runApi: false, runWorkers: true });
+  });
+
+  it('names every bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', ROLE: 'everything', ORDER_PAYMENT_TIMEOUT: 'later', REDIS_URL: 'not a url' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of ['PORT', 'ROLE', 'ORDER_PAYMENT_TIMEOUT', 'REDIS_URL']) expect(message).toContain(name);
+  });
+
+  it('production refuses to start without its credentials, naming them, never echoing secrets', () => {
+    let message = '';
+    try {
+      loadConfig({ NODE_ENV: 'production', WECHAT_APPID: 'wx123', WECHAT_PAY_APIV3_KEY: 'k'.repeat(32) });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/missing configuration for production/);
+    for (const name of ['ROCKETMQ_ENDPOINTS', 'WECHAT_SECRET', 'WECHAT_PAY_PRIVATE_KEY', 'WECHAT_PAY_PLATFORM_KEYS']) expect(message).toContain(name);
+    expect(message).not.toContain('k'.repeat(32));
+  });
+
+  it('rejects an APIv3 key that is not 32 bytes', () => {
+    expect(() => loadConfig({ WECHAT_PAY_APIV3_KEY: 'short' })).toThrow(/WECHAT_PAY_APIV3_KEY/);
+  });
+
+  it('leaves local mode when WeChat credentials are configured', () => {
+    expect(loadConfig({ WECHAT_APPID: 'wx1', WECHAT_SECRET: 's' }).localMode).toBe(false);
+  });
+});
