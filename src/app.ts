@@ -69,6 +69,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         port: config.mq.embeddedBrokerPort,
         dataDir: config.mq.brokerDataDir,
         adminPort: null,
+        // The broker's settings reply overrides the client's long-poll time (shutdown waits for it).
+        longPollingTimeoutMs: config.mq.longPollingTimeoutMs,
         logger,
         ...options.brokerOptions,
       });
@@ -80,7 +82,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const orm = await openDatabase(config.database.url, { poolMax: config.database.poolMax, logger });
     closers.push(() => orm.close());
 
-    const redis = createRedis(config.redis.url, logger);
+    const redis = createRedis(config.redis.url, logger, 'redis', config.redis.keyPrefix);
     closers.push(async () => redis.disconnect());
     if (!(await waitForRedis(redis))) logger.warn('redis not reachable at start-up; continuing with the database alone');
 
@@ -88,7 +90,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (!options.externals) closers.push(() => externals.close());
 
     const instanceId = config.instanceId ?? stableInstanceId(`${hostname()}:${config.port}`);
-    const bus = new RocketMqMessageBus({ logger, metrics }, { endpoints, namespace: config.mq.namespace, accessKey: config.mq.accessKey, secretKey: config.mq.secretKey });
+    const bus = new RocketMqMessageBus({ logger, metrics }, { endpoints, namespace: config.mq.namespace, accessKey: config.mq.accessKey, secretKey: config.mq.secretKey, longPollingTimeoutMs: config.mq.longPollingTimeoutMs });
     const outbox = new OutboxRelay({ orm, bus, logger, metrics });
     const guard = new IdempotencyGuard({ redis, logger, metrics });
     const consumers = new ConsumerRunner({ host: bus, orm, guard, logger, metrics }, { maxDeliveryAttempts: options.maxDeliveryAttempts });

@@ -3,8 +3,11 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './infra/observability/logger.js';
 
-/** How long a graceful shutdown may take before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 15_000;
+/**
+ * How long a graceful shutdown may take before the process exits anyway. Push consumers wait for
+ * their in-flight long-poll (a real RocketMQ proxy sets 20 s) before they stop.
+ */
+const SHUTDOWN_TIMEOUT_MS = 30_000;
 
 async function main(): Promise<void> {
   let config;

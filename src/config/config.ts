@@ -41,10 +41,13 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().default('mysql://root@127.0.0.1:3306/wxshop'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key, so several deployments (or test databases) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]*$/).default(''),
   ROCKETMQ_ENDPOINTS: optionalText,
   ROCKETMQ_NAMESPACE: z.string().default(''),
   ROCKETMQ_ACCESS_KEY: optionalText,
   ROCKETMQ_SECRET_KEY: optionalText,
+  MQ_LONG_POLLING_TIMEOUT: duration('5s'),
   EMBEDDED_BROKER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   BROKER_DATA_DIR: z.string().default('./data/broker'),
   INSTANCE_ID: optionalText,
@@ -106,13 +109,14 @@ export interface Config {
   publicUrl?: string;
   instanceId?: string;
   database: { url: string; dbName: string; poolMax: number };
-  redis: { url: string };
+  redis: { url: string; keyPrefix: string };
   mq: {
     endpoints?: string;
     namespace: string;
     accessKey?: string;
     secretKey?: string;
     embeddedBrokerPort: number;
+    longPollingTimeoutMs: number;
     brokerDataDir: string;
   };
   auth: { sessionTtlMs: number; loginRateLimit: number; loginRateWindowMs: number; adminPassword?: string };
@@ -187,13 +191,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     instanceId: e.INSTANCE_ID,
     database: { url: e.DATABASE_URL, dbName, poolMax: e.DB_POOL_MAX },
-    redis: { url: e.REDIS_URL },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mq: {
       endpoints: e.ROCKETMQ_ENDPOINTS,
       namespace: e.ROCKETMQ_NAMESPACE,
       accessKey: e.ROCKETMQ_ACCESS_KEY,
       secretKey: e.ROCKETMQ_SECRET_KEY,
       embeddedBrokerPort: e.EMBEDDED_BROKER_PORT,
+      longPollingTimeoutMs: e.MQ_LONG_POLLING_TIMEOUT,
       brokerDataDir: e.BROKER_DATA_DIR,
     },
     auth: {

@@ -5,7 +5,23 @@ import { Writable } from 'node:stream';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
+import { Redis } from 'ioredis';
 import { freshTestDatabase } from './test-db.js';
+
+async function clearRedisNamespace(prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** Every log line a test app wrote, to assert that no secret was ever logged. */
 export class LogCapture extends Writable {
@@ -40,7 +56,11 @@ export interface TestAppOptions extends AppOptions {
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const databaseUrl = options.fresh === false ? `mysql://root@127.0.0.1:3306/wxshop_test_${options.database}` : await freshTestDatabase(options.database);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wxshop-broker-'));
+  // Each test database gets its own Redis namespace, cleared when the database is fresh.
+  const redisKeyPrefix = `${options.database}:`;
+  if (options.fresh !== false) await clearRedisNamespace(redisKeyPrefix);
   const config: Config = loadConfig({
+    REDIS_KEY_PREFIX: redisKeyPrefix,
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -49,6 +69,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     EMBEDDED_BROKER_PORT: '0',
     BROKER_DATA_DIR: dataDir,
     SEED_DEMO_DATA: 'true',
+    // Short long-polls keep app shutdown (which waits for in-flight receives) quick.
+    MQ_LONG_POLLING_TIMEOUT: '1s',
     ...options.env,
   });
   const logs = new LogCapture();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import './rocketmq-client-patches.js';
 import { ConsumeResult, Producer, PushConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -27,7 +28,14 @@ export interface RocketMqOptions {
   secretKey?: string;
   /** RPC timeout of the client (ms, >= 1000). */
   requestTimeoutMs?: number;
+  /**
+   * How long a push consumer's receive waits for messages. Shutdown waits for in-flight
+   * receives, so this bounds graceful-shutdown time too (RocketMQ accepts 5-20 s).
+   */
+  longPollingTimeoutMs?: number;
 }
+
+export const DEFAULT_LONG_POLLING_TIMEOUT_MS = 5_000;
 
 /** Adapts pino to the client's ILogger (it logs printf-style); keeps its chatter at debug. */
 function clientLogger(logger: Logger) {
@@ -170,6 +178,7 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
     const consumer = new PushConsumer({
       ...this.baseClientOptions(),
       consumerGroup: subscription.group,
+      longPollingTimeout: this.options.longPollingTimeoutMs ?? DEFAULT_LONG_POLLING_TIMEOUT_MS,
       subscriptions: new Map([[subscription.topic, subscription.tagExpression]]),
       messageListener: {
         consume: async (view: MessageView) => {

@@ -11,8 +11,9 @@ export const REDIS_COMMAND_TIMEOUT_MS = 500;
  * retry) so callers can fall back to MySQL instead of hanging; the client keeps reconnecting
  * in the background.
  */
-export function createRedis(url: string, logger: Logger, name = 'redis'): Redis {
+export function createRedis(url: string, logger: Logger, name = 'redis', keyPrefix = ''): Redis {
   const client = new Redis(url, {
+    keyPrefix,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
