@@ -54,10 +54,14 @@ export interface App {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = new Metrics({ defaultMetrics: true });
-  const closers: (() => Promise<unknown>)[] = [];
+  const closers: { name: string; fn: () => Promise<unknown> }[] = [];
+  const onClose = (name: string, fn: () => Promise<unknown>) => closers.push({ name, fn });
+  // Closed in reverse order of start: HTTP first (stop taking work), the broker last.
   const close = async () => {
-    for (const fn of closers.splice(0).reverse()) {
-      await fn().catch((err: Error) => logger.warn({ err: err.message }, 'error during shutdown'));
+    for (const { name, fn } of closers.splice(0).reverse()) {
+      const started = Date.now();
+      await fn().catch((err: Error) => logger.warn({ err: err.message, step: name }, 'error during shutdown'));
+      logger.info({ step: name, ms: Date.now() - started }, 'closed');
     }
   };
 
@@ -74,20 +78,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         logger,
         ...options.brokerOptions,
       });
-      closers.push(() => broker!.close());
+      onClose('embedded broker', () => broker!.close());
       endpoints = broker.endpoint;
       logger.info({ endpoint: endpoints, dataDir: config.mq.brokerDataDir }, 'embedded RocketMQ broker started');
     }
 
     const orm = await openDatabase(config.database.url, { poolMax: config.database.poolMax, logger });
-    closers.push(() => orm.close());
+    onClose('mysql', () => orm.close());
 
     const redis = createRedis(config.redis.url, logger, 'redis', config.redis.keyPrefix);
-    closers.push(async () => redis.disconnect());
+    onClose('redis', async () => redis.disconnect());
     if (!(await waitForRedis(redis))) logger.warn('redis not reachable at start-up; continuing with the database alone');
 
     const externals = options.externals ?? (await startExternals(config, logger));
-    if (!options.externals) closers.push(() => externals.close());
+    if (!options.externals) onClose('outside-party clients', () => externals.close());
 
     const instanceId = config.instanceId ?? stableInstanceId(`${hostname()}:${config.port}`);
     const bus = new RocketMqMessageBus({ logger, metrics }, { endpoints, namespace: config.mq.namespace, accessKey: config.mq.accessKey, secretKey: config.mq.secretKey, longPollingTimeoutMs: config.mq.longPollingTimeoutMs });
@@ -106,19 +110,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     for (const module of modules) if (module.seed) await module.seed(orm.em.fork());
 
     await bus.start();
-    closers.push(() => bus.close());
+    onClose('message bus', () => bus.close());
     outbox.start();
-    closers.push(() => outbox.close());
+    onClose('outbox relay', () => outbox.close());
 
     const definitions = modules.flatMap((m) => [...(config.runWorkers ? m.consumers ?? [] : []), ...(config.runApi ? m.instanceConsumers ?? [] : [])]);
     for (const definition of definitions) await consumers.register(definition);
     if (definitions.length > 0) {
-      closers.push(() => bus.closeConsumers());
+      onClose('consumers', () => bus.closeConsumers());
       logger.info({ groups: definitions.map((d) => d.group) }, 'consumers started');
     }
     for (const module of modules) {
       await module.start?.();
-      if (module.close) closers.push(() => module.close!());
+      if (module.close) onClose(`module ${module.name}`, () => module.close!());
     }
 
     let http: HttpServer | undefined;
@@ -145,7 +149,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { port: config.port, host: config.host },
       );
       // Registered last so it runs first: stop taking requests before anything else closes.
-      closers.push(() => http!.close());
+      onClose('http server', () => http!.close());
       externals.setNotifyBaseUrl(config.publicUrl ?? http.url);
     }
 

@@ -99,6 +99,8 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
   const apollo = new ApolloServer<RequestContext>({
     schema: deps.schema,
     csrfPrevention: true,
+    // main.ts owns signal handling and shuts everything down in order.
+    stopOnTerminationSignals: false,
     introspection: !deps.production,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(logger),

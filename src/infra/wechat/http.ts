@@ -4,8 +4,11 @@ import { Agent, request } from 'undici';
 export const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 /** Upper bound for a server's `Keep-Alive: timeout=` hint. */
 export const KEEP_ALIVE_MAX_TIMEOUT_MS = 60_000;
-/** Concurrent sockets per origin for one client. */
-export const MAX_CONNECTIONS_PER_ORIGIN = 64;
+/**
+ * Concurrent sockets per origin for one client. Logins call code2session inline, so this must
+ * cover peak concurrent logins × WeChat latency (200 clients at 100 ms need ~200 sockets).
+ */
+export const MAX_CONNECTIONS_PER_ORIGIN = 256;
 
 /** One keep-alive connection pool per client (never the global dispatcher). */
 export function createHttpAgent(): Agent {
