@@ -73,6 +73,10 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
     }
   }
 
+  // Subscriptions get the same error mapping as HTTP: stable codes, unknown errors masked.
+  const format = formatError(logger);
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => format(e.toJSON(), e));
+
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer<Record<string, unknown>, { ctx?: RequestContext }>(
     {
@@ -92,6 +96,8 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
         return true;
       },
       context: (socketCtx) => ({ ...socketCtx.extra.ctx!, em: deps.orm.em.fork() }),
+      onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors as readonly GraphQLError[]) } : undefined),
     },
     wsServer,
   );
@@ -103,7 +109,7 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
     stopOnTerminationSignals: false,
     introspection: !deps.production,
     includeStacktraceInErrorResponses: false,
-    formatError: formatError(logger),
+    formatError: format,
     validationRules: [depthLimitRule(deps.maxDepth)],
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -133,6 +133,15 @@ export class AuthService {
     return em.findOne(User, { id: userId });
   }
 
+  /**
+   * Adds `delta` (may be negative) to the user's points balance inside the caller's transaction
+   * (the points module, with its ledger row). Returns false when the user does not exist.
+   */
+  async addPoints(em: EntityManager, userId: number, delta: number): Promise<boolean> {
+    const r = await em.execute<{ affectedRows: number }>('update `user` set `points` = `points` + ?, `updated_at` = ? where `id` = ?', [delta, new Date(), userId], 'run');
+    return r.affectedRows === 1;
+  }
+
   /** Creates the admin if missing (local-mode seed, or ADMIN_PASSWORD in production). */
   async ensureAdmin(em: EntityManager, username: string, password: string): Promise<void> {
     if (await em.findOne(AdminUser, { username })) return;

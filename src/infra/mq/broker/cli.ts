@@ -25,24 +25,28 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${port}`);
   const adminPort = adminRaw !== undefined ? Number(adminRaw) : port === 0 ? 0 : port + 1;
   const logger = pino({ name: 'embedded-broker', level: process.env.LOG_LEVEL ?? 'info' });
-  const broker = await startEmbeddedBroker({ host, port, dataDir, adminPort, logger, fsync: values.fsync ?? false });
-  // one machine-readable line so a parent process can find the ports
-  process.stdout.write(`${JSON.stringify({ msg: 'broker ready', endpoint: broker.endpoint, port: broker.port, adminUrl: broker.adminUrl })}\n`);
+  // Signal handlers go in before start-up, so a SIGTERM at any moment stops the broker cleanly.
+  const starting = startEmbeddedBroker({ host, port, dataDir, adminPort, logger, fsync: values.fsync ?? false });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping embedded broker');
-    broker.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((b) => b.close())
+      .then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const broker = await starting;
+  // one machine-readable line so a parent process can find the ports
+  process.stdout.write(`${JSON.stringify({ msg: 'broker ready', endpoint: broker.endpoint, port: broker.port, adminUrl: broker.adminUrl })}\n`);
 }
 
 main().catch((err) => {

@@ -1,0 +1,306 @@
+/**
+ * bench/orders: placeOrder throughput/latency and auto-cancel lateness, each against a baseline
+ * measured in the same run.
+ *
+ *   node --import @swc-node/register/esm-register bench/orders/orders.bench.ts
+ *
+ * 1. Placement: BENCH_CONCURRENCY (200) clients, each with its own session, POST placeOrder
+ *    (HTTP GraphQL, undici keep-alive, load generated in a worker thread) against a full app
+ *    started in-process on the database wxshop_bench_orders. Three scenarios: spread over 200
+ *    SKUs, one hot SKU with enough stock, one hot SKU with stock < attempts. Each runs three ways
+ *    on the same app:
+ *      - project: conditional `update ... where stock >= ?` inside the order transaction;
+ *      - naive read-check-write: `select stock`, check in Node, `update set stock = <value>`
+ *        (what the conditional update replaces; it loses updates and oversells);
+ *      - naive global lock: the project's code serialized behind one process-wide mutex
+ *        (correct on one instance, and what "just lock it" costs).
+ *    After each run the SKU rows are checked against the order items: oversold units (more
+ *    ordered than there was stock) and lost stock updates are reported.
+ * 2. Auto-cancel lateness over BENCH_CANCEL_ORDERS (1000) orders with a 3 s payment timeout
+ *    (actual cancelled_at minus expires_at): the delay message + cg-order-timeout consumer, vs a
+ *    table-scan poller every 5 s (what the design replaces: ROLE=api app so no timeout consumer
+ *    runs, and a loop doing `select ... where status = 'PENDING_PAYMENT' and expires_at <= now`
+ *    without the index).
+ * Bounded: each placement run stops at BENCH_COUNT (4000) orders or BENCH_SECONDS (6) s.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { createConnection } from 'mysql2/promise';
+import type { EntityManager } from '@mikro-orm/mysql';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
+import { OutboxRelay } from '../../src/infra/mq/outbox/outbox.js';
+import { CatalogErrors } from '../../src/modules/catalog/catalog.errors.js';
+import type { CatalogService, StockLine } from '../../src/modules/catalog/catalog.service.js';
+import type { OrderService } from '../../src/modules/order/order.service.js';
+import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
+
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
+const COUNT = Number(process.env.BENCH_COUNT ?? 4000);
+const MAX_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
+const CANCEL_ORDERS = Number(process.env.BENCH_CANCEL_ORDERS ?? 1000);
+const CANCEL_TIMEOUT = '3s';
+const POLLER_INTERVAL_MS = 5_000;
+const DB_NAME = 'wxshop_bench_orders';
+const DB = `mysql://root@127.0.0.1:3306/${DB_NAME}`;
+const STORE_ID = 1;
+const PLACE_Q = readFileSync(new URL('../../test/operations/place-order.graphql', import.meta.url), 'utf8');
+const LOGIN_Q = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
+const benchStarted = performance.now();
+
+// WORKAROUND (reported to the lead): OutboxRelay.groupsWithOlderRows runs its query through
+// `tx.getConnection().execute(...)`, which takes a NEW pool connection instead of the
+// transaction's. Under load every pool connection ends up held by a relay transaction waiting
+// for one more connection: a pool deadlock (all placements hang). Until outbox.ts is fixed
+// (use `tx.execute(...)`), the bench applies that one-line fix in-process. BENCH_NO_OUTBOX_FIX=1
+// runs the tree as is.
+if (process.env.BENCH_NO_OUTBOX_FIX !== '1') {
+  const relay = OutboxRelay.prototype as unknown as { groupsWithOlderRows(tx: EntityManager, rows: { id: number; messageGroup: string | null }[]): Promise<Set<string>> };
+  relay.groupsWithOlderRows = async function (tx, rows) {
+    const firstInBatch = new Map<string, number>();
+    for (const row of rows) if (row.messageGroup && !firstInBatch.has(row.messageGroup)) firstInBatch.set(row.messageGroup, row.id);
+    if (firstInBatch.size === 0) return new Set();
+    const groups = [...firstInBatch.keys()];
+    const oldest = await tx.execute<{ message_group: string; first_id: number }[]>(
+      `select message_group, min(id) as first_id from outbox_message where message_group in (${groups.map(() => '?').join(',')}) group by message_group`,
+      groups,
+    );
+    return new Set(oldest.filter((o) => Number(o.first_id) < (firstInBatch.get(o.message_group) ?? 0)).map((o) => o.message_group));
+  };
+}
+
+const root = await createConnection({ uri: 'mysql://root@127.0.0.1:3306' });
+await root.query(`drop database if exists ${DB_NAME}`);
+await root.end();
+
+const dirs: string[] = [];
+async function startInstance(id: string, env: Record<string, string> = {}): Promise<App> {
+  const dataDir = mkdtempSync(join(tmpdir(), `bench-orders-${id}-`));
+  dirs.push(dataDir);
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: DB,
+    EMBEDDED_BROKER_PORT: '0',
+    BROKER_DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    DB_POOL_MAX: '40',
+    INSTANCE_ID: `bench-orders-${id}`,
+    SEED_DEMO_DATA: 'true',
+    LOGIN_RATE_LIMIT: '100000',
+    ...env,
+  });
+  return createApp(config, { logger: createLogger({ level: 'error' }) });
+}
+
+async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+  const conn = await createConnection({ uri: DB });
+  try {
+    const [rows] = await conn.query(query, params);
+    return rows as T[];
+  } finally {
+    await conn.end();
+  }
+}
+
+async function loginMany(url: string, n: number, prefix: string): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < n; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, async (_, j) => {
+        const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: LOGIN_Q, variables: { code: `${prefix}-${i + j}` } }) });
+        const body = (await res.json()) as { data?: { login: { token: string } } };
+        if (!body.data) throw new Error(`login failed: ${JSON.stringify(body)}`);
+        return body.data.login.token;
+      }),
+    );
+    tokens.push(...batch);
+  }
+  return tokens;
+}
+
+interface LoadResult {
+  result: RunResult;
+  ok: number;
+  outOfStock: number;
+  other: number;
+}
+
+let runSeq = 0;
+function load(app: App, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), {
+      workerData: { url: app.http!.url, query: PLACE_Q, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs },
+    });
+    worker.once('message', (m: { latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number }; seconds: number; firstError?: string }) => {
+      if (m.firstError) console.error(`  ${label}: first error: ${m.firstError}`);
+      const result = summarize(label, m.latencies, m.outcomes.other, m.seconds);
+      // Throughput counts placed orders only (refusals are fast and would flatter it).
+      result.throughput = m.outcomes.ok / m.seconds;
+      resolve({ result, ...m.outcomes });
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+async function freshSkus(app: App, n: number, stock: number): Promise<number[]> {
+  const catalog = app.services.catalog as CatalogService;
+  const ids: number[] = [];
+  for (let i = 0; i < n; i += 50) {
+    const view = await catalog.createProduct(app.orm.em.fork(), {
+      storeId: STORE_ID,
+      name: `bench-${Date.now()}-${runSeq}-${i}`,
+      skus: Array.from({ length: Math.min(50, n - i) }, (_, j) => ({ name: `sku-${i + j}`, priceFen: 100 + ((i + j) % 50), stock })),
+    });
+    ids.push(...view.skus.map((s) => s.id));
+  }
+  return ids;
+}
+
+/** Units ordered beyond the stock there was, and SKUs whose counters disagree with the orders. */
+async function audit(skuIds: number[], initialStock: number): Promise<{ ordered: number; oversold: number; lostUpdates: number }> {
+  const rows = await sql<{ id: number; stock: number; reserved: number; ordered: number | null }>(
+    `select s.id, s.stock, s.reserved, (select sum(quantity) from order_item i where i.sku_id = s.id) as ordered from sku s where s.id in (${skuIds.map(() => '?').join(',')})`,
+    skuIds,
+  );
+  let ordered = 0;
+  let oversold = 0;
+  let lostUpdates = 0;
+  for (const r of rows) {
+    const n = Number(r.ordered ?? 0);
+    ordered += n;
+    oversold += Math.max(0, n - initialStock);
+    lostUpdates += Math.abs(initialStock - Number(r.stock) - n);
+  }
+  return { ordered, oversold, lostUpdates };
+}
+
+type Variant = 'project' | 'naive read-check-write' | 'naive global lock';
+
+/** Swaps the stock step / the whole placement for the baseline variants (same app, same HTTP path). */
+function installVariant(app: App, variant: Variant): () => void {
+  const catalog = app.services.catalog as CatalogService;
+  const orders = app.services.orders as OrderService;
+  const originalReserve = catalog.reserve;
+  const originalPlace = orders.placeOrder;
+  if (variant === 'naive read-check-write') {
+    catalog.reserve = async (em: EntityManager, lines: readonly StockLine[]) => {
+      for (const line of [...lines].sort((a, b) => a.skuId - b.skuId)) {
+        const [row] = await em.execute<{ stock: number }[]>('select `stock` from `sku` where `id` = ?', [line.skuId]);
+        if (!row || Number(row.stock) < line.quantity) throw CatalogErrors.outOfStock(line.skuId);
+        await em.execute('update `sku` set `stock` = ?, `reserved` = `reserved` + ? where `id` = ?', [Number(row.stock) - line.quantity, line.quantity, line.skuId], 'run');
+      }
+    };
+  } else if (variant === 'naive global lock') {
+    let tail: Promise<unknown> = Promise.resolve();
+    orders.placeOrder = function (this: OrderService, ...args: Parameters<OrderService['placeOrder']>) {
+      const run = tail.then(() => originalPlace.apply(this, args));
+      tail = run.catch(() => undefined);
+      return run;
+    };
+  }
+  return () => {
+    catalog.reserve = originalReserve;
+    orders.placeOrder = originalPlace;
+  };
+}
+
+const VARIANTS: Variant[] = ['project', 'naive read-check-write', 'naive global lock'];
+
+async function placementScenario(app: App, tokens: string[], name: string, skuCount: number, stock: number, attempts: number): Promise<void> {
+  console.log(`\n## placement — ${name} (${skuCount} SKU${skuCount > 1 ? 's' : ''}, stock ${stock} each, ${attempts} attempts, ${CONCURRENCY} clients)`);
+  const results: { variant: Variant; load: LoadResult; audit: Awaited<ReturnType<typeof audit>> }[] = [];
+  for (const variant of VARIANTS) {
+    const skus = await freshSkus(app, skuCount, stock);
+    const restore = installVariant(app, variant);
+    let run: LoadResult;
+    try {
+      run = await load(app, `${variant}`, tokens, skus, attempts);
+    } finally {
+      restore();
+    }
+    const a = await audit(skus, stock);
+    results.push({ variant, load: run, audit: a });
+    console.log(`${formatResult(run.result)}  placed ${run.ok}  out-of-stock ${run.outOfStock}  oversold ${a.oversold}  lost-updates ${a.lostUpdates}`);
+  }
+  const project = results[0].load.result.throughput;
+  for (const r of results.slice(1)) {
+    console.log(`  ratio project / ${r.variant}: throughput ×${(project / r.load.result.throughput).toFixed(2)}, p99 ×${(results[0].load.result.p99 / r.load.result.p99).toFixed(2)}`);
+  }
+}
+
+async function lateness(label: string, orderNos: string[], deadlineMs: number): Promise<{ p50: number; p99: number; max: number; cancelled: number }> {
+  const rows = await (async () => {
+    for (;;) {
+      const got = await sql<{ late: number }>(
+        `select timestampdiff(microsecond, expires_at, cancelled_at) / 1000 as late from orders where status = 'CANCELLED' and order_no in (${orderNos.map(() => '?').join(',')})`,
+        orderNos,
+      );
+      if (got.length >= orderNos.length || Date.now() > deadlineMs) return got;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  const late = rows.map((r) => Number(r.late));
+  const out = { p50: percentile(late, 50), p99: percentile(late, 99), max: Math.max(...late), cancelled: late.length };
+  console.log(`${label.padEnd(44)} ${String(out.cancelled).padStart(5)}/${orderNos.length} cancelled  lateness p50 ${out.p50.toFixed(0).padStart(5)} ms  p99 ${out.p99.toFixed(0).padStart(5)} ms  max ${out.max.toFixed(0).padStart(5)} ms`);
+  return out;
+}
+
+async function placeForCancel(app: App, tokens: string[]): Promise<string[]> {
+  const skus = await freshSkus(app, 50, 1_000_000);
+  const before = await sql<{ m: number | null }>('select max(id) as m from orders');
+  const run = await load(app, 'place for cancel', tokens, skus, CANCEL_ORDERS, 20_000);
+  if (run.ok !== CANCEL_ORDERS) console.error(`  only ${run.ok} of ${CANCEL_ORDERS} orders placed`);
+  const placed = await sql<{ order_no: string }>(`select o.order_no from orders o where o.id > ? and exists (select 1 from order_item i where i.order_id = o.id and i.sku_id in (${skus.map(() => '?').join(',')}))`, [Number(before[0].m ?? 0), ...skus]);
+  return placed.map((r) => r.order_no);
+}
+
+try {
+  // ---- 1. placement
+  const app = await startInstance('place', { ORDER_PAYMENT_TIMEOUT: '30m' });
+  const tokens = await loginMany(app.http!.url, CONCURRENCY, 'bench-orders-user');
+  // Warm-up: JIT, pools, prepared paths.
+  await load(app, 'warm-up', tokens, await freshSkus(app, 20, 1_000_000), 1000, 3000);
+  await placementScenario(app, tokens, 'spread', 200, 1_000_000, COUNT);
+  await placementScenario(app, tokens, 'one hot SKU, enough stock', 1, 1_000_000, COUNT);
+  await placementScenario(app, tokens, 'one hot SKU, stock < attempts', 1, 500, 2000);
+  await app.close();
+
+  // ---- 2. auto-cancel lateness
+  console.log(`\n## auto-cancel lateness (${CANCEL_ORDERS} orders, ORDER_PAYMENT_TIMEOUT=${CANCEL_TIMEOUT})`);
+  const delayApp = await startInstance('cancel', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
+  const delayOrders = await placeForCancel(delayApp, tokens);
+  const project = await lateness('project: delay message + cg-order-timeout', delayOrders, Date.now() + 30_000);
+  await delayApp.close();
+
+  const pollApp = await startInstance('poll', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT, ROLE: 'api' });
+  const pollOrders = await placeForCancel(pollApp, tokens);
+  const orders = pollApp.services.orders as OrderService;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const started = Date.now();
+      // The old way: scan the order table for unpaid orders past their deadline.
+      const due = await sql<{ order_no: string }>("select order_no from orders ignore index (orders_status_expires_at_index) where status = 'PENDING_PAYMENT' and expires_at <= ?", [new Date()]);
+      for (let i = 0; i < due.length; i += 20) {
+        await Promise.all(
+          due.slice(i, i + 20).map((r) => pollApp.outbox.transactional(pollApp.orm.em.fork(), (tx, emit) => orders.cancelInTransaction(tx, emit, r.order_no, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: new Date() }))),
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, POLLER_INTERVAL_MS - (Date.now() - started))));
+    }
+  })();
+  const baseline = await lateness('baseline: table-scan poller every 5 s', pollOrders, Date.now() + 30_000);
+  polling = false;
+  await poller;
+  await pollApp.close();
+  console.log(`  ratio baseline / project lateness: p50 ×${(baseline.p50 / project.p50).toFixed(1)}, p99 ×${(baseline.p99 / project.p99).toFixed(1)}`);
+  console.log(`\nbench finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
+} finally {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,22 @@
+/**
+ * The worker process of bench/payment (ROLE=worker: every consumer group, no HTTP API), started
+ * by payment.bench.ts against the same database, broker and simulators (SMS_BASE_URL /
+ * LOGISTICS_BASE_URL point at the bench's simulator). Prints "worker ready", stops on SIGTERM.
+ * Env: BENCH_POINTS_LATENCY_MS, BENCH_COUPON_LATENCY_MS, plus the app's own variables.
+ */
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/infra/observability/logger.js';
+import type { CouponRewardSettings } from '../../src/modules/payment/pay-fanout.consumers.js';
+import type { PointsService } from '../../src/modules/points/points.service.js';
+
+const app = await createApp(loadConfig({ ...process.env, ROLE: 'worker' }), { logger: createLogger({ level: 'error' }) });
+(app.services.points as PointsService).simulatedLatencyMs = Number(process.env.BENCH_POINTS_LATENCY_MS ?? 0);
+(app.services.couponReward as CouponRewardSettings).simulatedLatencyMs = Number(process.env.BENCH_COUPON_LATENCY_MS ?? 0);
+process.stdout.write('worker ready\n');
+let stopping = false;
+process.on('SIGTERM', () => {
+  if (stopping) return;
+  stopping = true;
+  void app.close().finally(() => process.exit(0));
+});

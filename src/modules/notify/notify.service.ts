@@ -1,0 +1,136 @@
+import type { EntityManager } from '@mikro-orm/mysql';
+import type { Logger } from '../../infra/observability/logger.js';
+import { isExternalError } from '../../infra/wechat/wechat.errors.js';
+import type { MiniProgramApi } from '../../infra/wechat/mini-program.port.js';
+import { isDuplicateKeyError } from '../../shared/errors.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { OrderStatusChangedEvent } from '../order/order-events.js';
+import { NotificationLog, TERMINAL_NOTIFICATION_STATUSES, type NotificationLogRow, type NotificationStatus } from './notification-log.entity.js';
+import { NotificationInProgressError } from './notify.errors.js';
+import type { OrderNotification, OrderNotificationFactory } from './order-notification.js';
+
+/**
+ * A SENDING claim older than this is taken to belong to a worker that died mid-send (WeChat's
+ * call deadline is 3 s, at most two calls with a token refresh): milliseconds.
+ */
+export const SENDING_CLAIM_STALE_MS = 60_000;
+
+export type NotifyOutcome = 'sent' | 'duplicate' | 'refused' | 'skipped' | 'failed' | 'none';
+
+export interface NotifyServiceDeps {
+  wechat: MiniProgramApi;
+  users: Pick<AuthService, 'findUser'>;
+  factory: OrderNotificationFactory;
+}
+
+/**
+ * Turns order-status events into WeChat subscribe messages, at most once per (orderNo, seq).
+ *
+ * The `notification_log` row is claimed (SENDING) before WeChat is called and marked SENT right
+ * after, so a redelivered event that finds SENT (or another terminal state) sends nothing.
+ *
+ * The remaining window, honestly: the send is an outside call that cannot share a transaction
+ * with MySQL and WeChat's send API takes no idempotency key. If the process dies (or MySQL fails)
+ * after WeChat accepted a message but before the row says SENT, the row stays SENDING; once the
+ * claim is stale (SENDING_CLAIM_STALE_MS) a redelivery sends again: one duplicate message. The
+ * same holds for a timeout where WeChat did deliver: the row is RETRY and the retry sends again.
+ * We accept a rare duplicate over a lost notification (a user who subscribed once has one
+ * message's quota, so WeChat itself answers 43101 to most such duplicates).
+ */
+export class NotifyService {
+  constructor(private readonly deps: NotifyServiceDeps) {}
+
+  /** Sends the notification for one event. Throws (so the message is retried) only when WeChat is unavailable or another worker holds a fresh claim. */
+  async notifyOrderStatus(ctx: { em: EntityManager; log: Logger }, event: OrderStatusChangedEvent): Promise<NotifyOutcome> {
+    const notification = this.deps.factory.create(event);
+    if (!notification) return 'none';
+    const { em } = ctx;
+    const log = ctx.log.child({ orderNo: event.orderNo, seq: event.seq, event: event.event, kind: notification.kind });
+
+    const claim = await this.claim(em, event, notification);
+    if (claim === 'done') {
+      log.info('notification already handled; not sent again');
+      return 'duplicate';
+    }
+    if (claim === 'busy') throw new NotificationInProgressError(event.orderNo, event.seq);
+    const { row } = claim;
+
+    const user = await this.deps.users.findUser(em, event.userId);
+    if (!user?.openid) {
+      await this.finish(em, row, 'SKIPPED', 'NO_OPENID');
+      log.warn({ userId: event.userId }, 'no WeChat openid for the order owner; notification skipped');
+      return 'skipped';
+    }
+
+    try {
+      await notification.send(this.deps.wechat, user.openid);
+    } catch (err) {
+      if (isExternalError(err, 'WECHAT_SUBSCRIBE_REFUSED')) {
+        // The user did not accept this template (or used up the quota): nothing to retry.
+        await this.finish(em, row, 'REFUSED', `errcode ${err.errcode}`);
+        log.info({ userId: event.userId }, 'user has no subscription for this template; not sent');
+        return 'refused';
+      }
+      if (isExternalError(err) && !err.retryable) {
+        await this.finish(em, row, 'FAILED', `${err.code}${err.errcode !== undefined ? ` errcode ${err.errcode}` : ''}`);
+        log.error({ err }, 'WeChat rejected the notification for good; not retried');
+        return 'failed';
+      }
+      // WeChat unavailable (or something unexpected): release the claim and let the queue retry.
+      await this.release(em, row, isExternalError(err) ? err.code : 'UNEXPECTED').catch((e: Error) => log.warn({ err: e.message }, 'could not release the notification claim'));
+      throw err;
+    }
+    await this.finish(em, row, 'SENT', null);
+    log.info({ userId: event.userId, templateId: notification.templateId }, 'notification sent');
+    return 'sent';
+  }
+
+  /**
+   * Takes the row for (orderNo, seq): inserts it as SENDING, or takes over a RETRY row or a stale
+   * SENDING row with a compare-and-set on `attempts`, so two workers never both own it.
+   */
+  private async claim(em: EntityManager, event: OrderStatusChangedEvent, notification: OrderNotification): Promise<{ row: NotificationLogRow } | 'done' | 'busy'> {
+    const now = new Date();
+    try {
+      await em.insert(NotificationLog, {
+        orderNo: event.orderNo,
+        seq: event.seq,
+        event: event.event,
+        kind: notification.kind,
+        userId: event.userId,
+        templateId: notification.templateId,
+        status: 'SENDING',
+        attempts: 1,
+        claimedAt: now,
+        sentAt: null,
+        lastError: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      const existing = await em.findOneOrFail(NotificationLog, { orderNo: event.orderNo, seq: event.seq }, { refresh: true });
+      if (TERMINAL_NOTIFICATION_STATUSES.includes(existing.status)) return 'done';
+      const staleBefore = new Date(now.getTime() - SENDING_CLAIM_STALE_MS);
+      if (existing.status === 'SENDING' && existing.claimedAt && existing.claimedAt > staleBefore) return 'busy';
+      const taken = await em.nativeUpdate(
+        NotificationLog,
+        { id: existing.id, attempts: existing.attempts, status: { $in: ['RETRY', 'SENDING'] } },
+        { status: 'SENDING', attempts: existing.attempts + 1, claimedAt: now, updatedAt: now },
+      );
+      if (taken !== 1) return 'busy';
+      return { row: Object.assign(existing, { status: 'SENDING' as const, attempts: existing.attempts + 1, claimedAt: now }) };
+    }
+    const row = await em.findOneOrFail(NotificationLog, { orderNo: event.orderNo, seq: event.seq });
+    return { row };
+  }
+
+  private async finish(em: EntityManager, row: NotificationLogRow, status: NotificationStatus, lastError: string | null): Promise<void> {
+    const now = new Date();
+    await em.nativeUpdate(NotificationLog, { id: row.id }, { status, lastError, claimedAt: null, sentAt: status === 'SENT' ? now : null, updatedAt: now });
+  }
+
+  private async release(em: EntityManager, row: NotificationLogRow, lastError: string): Promise<void> {
+    await em.nativeUpdate(NotificationLog, { id: row.id, status: 'SENDING', attempts: row.attempts }, { status: 'RETRY', lastError, claimedAt: null, updatedAt: new Date() });
+  }
+}

@@ -1,0 +1,26 @@
+import type { ConsumerDefinition } from '../../infra/mq/consumer-runner.js';
+import { ConsumerGroups, Topics } from '../../infra/mq/topics.js';
+import type { OrderService, OrderTimeoutMessage } from './order.service.js';
+
+/**
+ * cg-order-timeout: the payment deadline of one order has come. Closes it only if it is still
+ * PENDING_PAYMENT past its deadline and the payment probe says it was not paid; anything else
+ * (paid, cancelled by the user, already closed) is left alone.
+ */
+export function orderTimeoutConsumer(orders: OrderService): ConsumerDefinition<OrderTimeoutMessage> {
+  return {
+    name: 'order-timeout',
+    group: ConsumerGroups.OrderTimeout,
+    topic: Topics.OrderTimeout,
+    idempotencyKey: (m) => m.envelope.data?.orderNo ?? m.envelope.key,
+    async handle({ em, log }, message) {
+      const orderNo = message.envelope.data?.orderNo;
+      if (typeof orderNo !== 'string' || orderNo === '') {
+        log.error({ data: message.envelope.data }, 'order timeout without an orderNo; dropped');
+        return 'duplicate';
+      }
+      const outcome = await orders.handleTimeout(em, log, { orderNo, expiresAt: message.envelope.data.expiresAt });
+      log.debug({ orderNo, outcome }, 'order timeout handled');
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { PAY_NOTIFY_PATH } from '../../../src/infra/wechat/externals.js';
+import { gql } from '../../helpers/graphql-client.js';
+import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { queryRows } from '../../helpers/test-db.js';
+import { eventually } from '../../helpers/wait.js';
+import { orderStatus, payOps, sim, unpaidOrder } from './helpers.js';
+
+describe('the timeout consumer asks WeChat Pay before it cancels (PaymentStatusProbe)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ database: 'payment_probe', env: { ORDER_PAYMENT_TIMEOUT: '2s' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('a paid order whose notification was lost is recorded as paid, not cancelled; unpaid ones are closed', async () => {
+    const paid = await unpaidOrder(app, 2_000);
+    const unpaid = await unpaidOrder(app, 2_000);
+    const neverPrepaid = await unpaidOrder(app, 2_000);
+    for (const o of [paid, unpaid]) expect((await gql(app.url, payOps.payOrder, { orderNo: o.orderNo }, o.customer.token)).errors).toBeUndefined();
+
+    sim(app).setNotifyUrl('http://127.0.0.1:9/lost'); // every notification is lost
+    const { transactionId } = await sim(app).pay(paid.orderNo);
+    try {
+      await eventually(async () => ['PAID', 'SHIPPED'].includes((await orderStatus(app, paid.orderNo)) ?? ''), { what: 'paid through the probe', timeoutMs: 20_000 });
+    } finally {
+      sim(app).setNotifyUrl(`${app.url}${PAY_NOTIFY_PATH}`);
+    }
+    const [payment] = await queryRows<{ source: string; transaction_id: string }>(app.databaseUrl, 'select source, transaction_id from payment where order_no = ?', [paid.orderNo]);
+    expect(payment).toEqual({ source: 'QUERY', transaction_id: transactionId });
+
+    await eventually(async () => (await orderStatus(app, unpaid.orderNo)) === 'CANCELLED', { what: 'unpaid order closed', timeoutMs: 20_000 });
+    await eventually(async () => (await orderStatus(app, neverPrepaid.orderNo)) === 'CANCELLED', { what: 'never prepaid order closed', timeoutMs: 20_000 });
+    // The unpaid trade is closed at WeChat too: it can no longer be paid.
+    expect(sim(app).transaction(unpaid.orderNo)?.tradeState).toBe('CLOSED');
+    await eventually(async () => (await orderStatus(app, paid.orderNo)) === 'SHIPPED', { what: 'paid order shipped' });
+  });
+});
