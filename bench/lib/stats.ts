@@ -64,3 +64,19 @@ export async function runLoad(
   if (firstError) console.error(`${label}: first error: ${(firstError as Error).message}`);
   return summarize(label, latencies, errors, (performance.now() - started) / 1000);
 }
+
+/** Runs bench/lib/http-load.worker.mjs and summarizes what it measured. */
+export async function runHttpLoad(
+  label: string,
+  options: { url: string; bodies: string[]; concurrency: number; maxMs: number; ratePerSec?: number; headers?: Record<string, string> },
+): Promise<RunResult> {
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), { workerData: options });
+  const result = await new Promise<{ latencies: number[]; errors: number; seconds: number; firstError?: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  if (result.firstError) console.error(`${label}: first error: ${result.firstError}`);
+  return summarize(label, result.latencies, result.errors, result.seconds);
+}

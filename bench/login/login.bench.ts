@@ -4,11 +4,10 @@
  * Baseline (same run, same concurrency): the bare code2session call to the simulator, i.e.
  * what WeChat itself costs; the difference is the BFF's own overhead.
  */
-import { Agent, request } from 'undici';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
-import { formatResult, percentile, runLoad, type RunResult } from '../lib/stats.js';
+import { formatResult, percentile, runHttpLoad, runLoad, type RunResult } from '../lib/stats.js';
 import { createConnection } from 'mysql2/promise';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,36 +28,26 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bench-login-broker-'));
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: DB, EMBEDDED_BROKER_PORT: '0', BROKER_DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: 'bench-login:', DB_POOL_MAX: '30', LOGIN_RATE_LIMIT: '1000000' });
 const app = await createApp(config, { logger: createLogger({ level: 'warn' }), brokerOptions: { longPollingTimeoutMs: 1000 } });
 const sim = app.externals.simulator!;
-const agent = new Agent({ connections: CONCURRENCY, pipelining: 1 });
-let run = 0;
-
-async function login(code: string): Promise<void> {
-  const res = await request(`${app.http!.url}/graphql`, {
-    method: 'POST',
-    dispatcher: agent,
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.0.${run}.1` },
-    body: JSON.stringify({ query: LOGIN, variables: { code } }),
-  });
-  const body = (await res.body.json()) as { errors?: { message: string }[] };
-  if (res.statusCode !== 200 || body.errors) throw new Error(`login failed: ${res.statusCode} ${JSON.stringify(body.errors)}`);
-}
 
 async function code2session(code: string): Promise<void> {
   await app.externals.miniProgram.code2Session(code);
 }
+const loginBody = (code: string) => JSON.stringify({ query: LOGIN, variables: { code } });
+const bodies = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => loginBody(`${prefix}-${i}`));
 
 const results: RunResult[] = [];
 for (const latencyMs of [0, 100]) {
   sim.setLatency('miniProgram', latencyMs);
-  run++;
   const baseline = await runLoad(`baseline code2session, WeChat ${latencyMs} ms`, { concurrency: CONCURRENCY, count: REQUESTS, maxMs: MAX_MS }, (i) => code2session(`base-${latencyMs}-${i}`));
-  // Warm returning users first so the main run mixes first logins and returning logins like a real launch.
-  const firstLogins = await runLoad(`login (first login), WeChat ${latencyMs} ms`, { concurrency: CONCURRENCY, count: REQUESTS, maxMs: MAX_MS }, (i) => login(`user-${latencyMs}-${i}`));
-  const returning = await runLoad(`login (returning user), WeChat ${latencyMs} ms`, { concurrency: CONCURRENCY, count: REQUESTS, maxMs: MAX_MS }, (i) => login(`user-${latencyMs}-${i % 1000}`));
-  results.push(baseline, firstLogins, returning);
-  for (const r of [baseline, firstLogins, returning]) console.log(formatResult(r));
-  for (const r of [firstLogins, returning]) {
-    console.log(`  BFF overhead over WeChat at p99: ${(r.p99 - baseline.p99).toFixed(1)} ms (aim < 15 ms); p99 ratio login/code2session ${(r.p99 / baseline.p99).toFixed(2)}x`);
+  // Closed loop: 200 clients back to back (saturation), first logins then returning users.
+  const firstLogins = await runHttpLoad(`login first, 200 clients closed loop, WeChat ${latencyMs} ms`, { url: app.http!.url, bodies: bodies(`user-${latencyMs}`, REQUESTS), concurrency: CONCURRENCY, maxMs: MAX_MS });
+  const returning = await runHttpLoad(`login returning, 200 clients closed loop, WeChat ${latencyMs} ms`, { url: app.http!.url, bodies: bodies(`user-${latencyMs}`, 1000), concurrency: CONCURRENCY, maxMs: MAX_MS });
+  // Open loop: 200 clients logging in at a steady 200 logins/s in total (a launch peak), returning users.
+  const steady = await runHttpLoad(`login returning, 200 clients at 200/s, WeChat ${latencyMs} ms`, { url: app.http!.url, bodies: bodies(`user-${latencyMs}`, 1000), concurrency: CONCURRENCY, maxMs: 10_000, ratePerSec: 200 });
+  results.push(baseline, firstLogins, returning, steady);
+  for (const r of [baseline, firstLogins, returning, steady]) console.log(formatResult(r));
+  for (const r of [firstLogins, returning, steady]) {
+    console.log(`  ${r.label}: BFF overhead over WeChat at p99 ${(r.p99 - baseline.p99).toFixed(1)} ms (aim < 15 ms); p99 ratio login/code2session ${(r.p99 / baseline.p99).toFixed(2)}x`);
   }
 }
 
@@ -84,7 +73,6 @@ await c.end();
 const delays = (gaps as { ms: string }[]).map((g) => Number(g.ms));
 console.log(`login → coupon granted over ${delays.length} first logins (users ${users.users}, coupons ${users.coupons}): p50 ${percentile(delays, 50).toFixed(1)} ms, p99 ${percentile(delays, 99).toFixed(1)} ms`);
 
-await agent.close();
 await app.close();
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

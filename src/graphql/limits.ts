@@ -20,13 +20,19 @@ export function costLimitPlugin(schema: GraphQLSchema, maxCost: number): ApolloS
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const cost = getComplexity({
+          let cost: number;
+          try {
+            cost = getComplexity({
             schema,
             query: document,
             operationName: request.operationName,
             variables: request.variables,
             estimators: [fieldExtensionsEstimator(), paginationEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
+            });
+          } catch (err) {
+            // Estimating needs the variables; invalid ones (unknown input fields, wrong types) are the client's error.
+            throw new GraphQLError((err as Error).message, { extensions: { code: 'BAD_USER_INPUT', reason: 'INVALID_VARIABLES' } });
+          }
           if (cost > maxCost) {
             throw new GraphQLError(`query cost ${cost} exceeds the limit of ${maxCost}`, {
               extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COSTLY', cost, maxCost },

@@ -78,13 +78,14 @@ describe('placeOrder', () => {
       alice.token,
     );
     expect(inline.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    // Through variables the input is refused too. (Its code is currently INTERNAL_SERVER_ERROR
-    // because the cost-limit plugin trips over the invalid variables first; reported to the lead.)
+    // Through variables the input is refused as the client's error too.
     const r = await placeOrder(app, alice, { storeId: '3', items: [{ skuId: String(sku), quantity: 1, priceFen: 1 }] });
     expect(r.errors).toHaveLength(1);
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(r.data?.placeOrder).toBeUndefined();
     const r2 = await placeOrder(app, alice, { storeId: '3', totalFen: 1, items: [{ skuId: String(sku), quantity: 1 }] });
     expect(r2.errors).toHaveLength(1);
+    expect(r2.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(r2.data?.placeOrder).toBeUndefined();
     expect(await skuRow(app, sku)).toEqual({ stock: 5, reserved: 0, sold: 0 });
     expect(await countRows(app, 'select count(*) as n from order_item where sku_id = ?', [sku])).toBe(0);

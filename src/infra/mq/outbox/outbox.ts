@@ -1,4 +1,4 @@
-import { LockMode, type EntityManager } from '@mikro-orm/mysql';
+import { IsolationLevel, type EntityManager } from '@mikro-orm/mysql';
 import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -11,6 +11,52 @@ export const DEFAULT_OUTBOX_SWEEP_INTERVAL_MS = 1_000;
 /** Rows younger than this belong to the fast path; the sweep leaves them alone. */
 export const DEFAULT_OUTBOX_GRACE_MS = 2_000;
 const BATCH_SIZE = 200;
+
+interface OutboxRecord {
+  id: number;
+  topic: string;
+  tag: string | null;
+  messageKey: string;
+  messageGroup: string | null;
+  deliverAt: Date | null;
+  body: string;
+  createdAt: Date;
+}
+
+interface RawOutboxRow {
+  id: number;
+  topic: string;
+  tag: string | null;
+  message_key: string;
+  message_group: string | null;
+  deliver_at: Date | string | null;
+  body: string;
+  created_at: Date | string;
+}
+
+const toRecord = (row: OutboxMessageRow): OutboxRecord => ({
+  id: row.id,
+  topic: row.topic,
+  tag: row.tag ?? null,
+  messageKey: row.messageKey,
+  messageGroup: row.messageGroup ?? null,
+  deliverAt: row.deliverAt ?? null,
+  body: row.body,
+  createdAt: row.createdAt,
+});
+
+// DATETIME(3) columns are stored in UTC (the ORM's timezone is +00:00).
+const utc = (v: Date | string): Date => (v instanceof Date ? v : new Date(`${v.replace(' ', 'T')}Z`));
+const fromRaw = (row: RawOutboxRow): OutboxRecord => ({
+  id: Number(row.id),
+  topic: row.topic,
+  tag: row.tag,
+  messageKey: row.message_key,
+  messageGroup: row.message_group,
+  deliverAt: row.deliver_at === null ? null : utc(row.deliver_at),
+  body: row.body,
+  createdAt: utc(row.created_at),
+});
 
 /** Stages messages in the caller's transaction. */
 export function stageMessage<T>(em: EntityManager, message: OutgoingMessage<T>): OutboxMessageRow {
@@ -59,7 +105,7 @@ export class OutboxRelay {
       await tx.flush();
       return r;
     });
-    if (staged.length > 0) this.track(this.publishRows(staged.map((row) => row.id)));
+    if (staged.length > 0) this.track(this.publishCommitted(staged));
     return result;
   }
 
@@ -81,7 +127,7 @@ export class OutboxRelay {
     this.sweeping = true;
     try {
       const before = new Date(Date.now() - (this.options.graceMs ?? DEFAULT_OUTBOX_GRACE_MS));
-      const sent = await this.publishWhere({ createdAt: { $lt: before } });
+      const sent = await this.publishWhere('created_at < ?', [before]);
       if (sent > 0) {
         this.log.info({ sent }, 'outbox sweep published messages the fast path had not');
         this.deps.metrics.counter('outbox_swept_total', 'Messages published by the outbox sweep').inc(sent);
@@ -95,74 +141,118 @@ export class OutboxRelay {
     }
   }
 
-  private publishRows(ids: number[]): Promise<number> {
-    return this.publishWhere({ id: { $in: ids } });
+  /**
+   * Fast path, right after the caller's commit. Rows without a FIFO group are published from
+   * memory and then deleted, with no lock held across the network call (a sweep racing it can
+   * at worst publish one twice: delivery is at-least-once anyway). Rows of a FIFO group take the
+   * locking path, which keeps each group in row order across instances.
+   */
+  private async publishCommitted(rows: OutboxMessageRow[]): Promise<number> {
+    const free = rows.filter((r) => !r.messageGroup);
+    const grouped = rows.filter((r) => r.messageGroup).map((r) => r.id);
+    let sent = 0;
+    if (free.length > 0) {
+      const published = await this.publishEach(free.map(toRecord));
+      if (published.length > 0) {
+        await this.deps.orm.em.fork().execute(`delete from outbox_message where id in (${published.map(() => '?').join(',')})`, published);
+      }
+      sent += published.length;
+    }
+    if (grouped.length > 0) sent += await this.publishWhere(`id in (${grouped.map(() => '?').join(',')})`, grouped);
+    return sent;
   }
 
-  private async publishWhere(where: object): Promise<number> {
-    const em = this.deps.orm.em.fork();
-    return em.transactional(async (tx) => {
-      // SKIP LOCKED: several instances (and the fast path) never publish the same row twice at once.
-      const rows = await tx.find(OutboxMessage, where as never, {
-        orderBy: { id: 'asc' },
-        limit: BATCH_SIZE,
-        lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE,
+  /** Publishes records concurrently; returns the ids that reached the broker. */
+  private async publishEach(records: OutboxRecord[]): Promise<number[]> {
+    const sent: number[] = [];
+    await Promise.all(
+      records.map(async (record) => {
+        if (await this.publishOne(record)) sent.push(record.id);
+      }),
+    );
+    return sent;
+  }
+
+  private async publishOne(record: OutboxRecord): Promise<boolean> {
+    try {
+      await this.deps.bus.publish({
+        topic: record.topic as TopicName,
+        tag: record.tag ?? undefined,
+        key: record.messageKey,
+        messageGroup: record.messageGroup ?? undefined,
+        deliverAt: record.deliverAt ?? undefined,
+        producedAt: record.createdAt,
+        data: JSON.parse(record.body) as unknown,
       });
-      if (rows.length === 0) return 0;
-      const blocked = await this.groupsWithOlderRows(tx, rows);
-      const byGroup = new Map<string, OutboxMessageRow[]>();
-      for (const row of rows) {
-        if (row.messageGroup && blocked.has(row.messageGroup)) continue;
-        const lane = row.messageGroup ?? `#${row.id}`;
-        const list = byGroup.get(lane) ?? [];
-        list.push(row);
-        byGroup.set(lane, list);
-      }
-      const sent: OutboxMessageRow[] = [];
-      await Promise.all(
-        [...byGroup.values()].map(async (lane) => {
-          // One lane at a time, in order: a FIFO group must reach the broker in row order.
-          for (const row of lane) {
-            try {
-              await this.deps.bus.publish({
-                topic: row.topic as TopicName,
-                tag: row.tag ?? undefined,
-                key: row.messageKey,
-                messageGroup: row.messageGroup ?? undefined,
-                deliverAt: row.deliverAt ?? undefined,
-                producedAt: row.createdAt,
-                data: JSON.parse(row.body) as unknown,
-              });
-              sent.push(row);
-            } catch (err) {
-              row.attempts += 1;
-              this.log.warn({ topic: row.topic, key: row.messageKey, attempts: row.attempts, err: (err as Error).message }, 'outbox publish failed');
-              this.deps.metrics.counter('outbox_publish_failures_total', 'Outbox publish failures', ['topic']).inc({ topic: row.topic });
-              return;
+      return true;
+    } catch (err) {
+      this.log.warn({ topic: record.topic, key: record.messageKey, err: (err as Error).message }, 'outbox publish failed');
+      this.deps.metrics.counter('outbox_publish_failures_total', 'Outbox publish failures', ['topic']).inc({ topic: record.topic });
+      return false;
+    }
+  }
+
+  /**
+   * Locking path (sweep, FIFO groups): claims rows with FOR UPDATE SKIP LOCKED, publishes each
+   * FIFO group strictly in row order (skipping a group whose older row another relay holds),
+   * deletes what was sent. Plain SQL: this runs for every status event, and the ORM's unit of
+   * work costs more CPU than the statements themselves.
+   */
+  private async publishWhere(condition: string, params: unknown[]): Promise<number> {
+    const em = this.deps.orm.em.fork();
+    // READ COMMITTED: the sweep's range scan must not take gap locks, which would block every
+    // business transaction inserting its own outbox row while this one publishes.
+    return em.transactional(
+      async (tx) => {
+        const raw = await tx.execute<RawOutboxRow[]>(
+          `select id, topic, tag, message_key, message_group, deliver_at, body, created_at from outbox_message where ${condition} order by id limit ${BATCH_SIZE} for update skip locked`,
+          params,
+        );
+        if (raw.length === 0) return 0;
+        const records = raw.map(fromRaw);
+        const blocked = await this.groupsWithOlderRows(tx, records);
+        const lanes = new Map<string, OutboxRecord[]>();
+        for (const record of records) {
+          if (record.messageGroup && blocked.has(record.messageGroup)) continue;
+          const lane = record.messageGroup ?? `#${record.id}`;
+          lanes.set(lane, [...(lanes.get(lane) ?? []), record]);
+        }
+        const sent: number[] = [];
+        const failed: number[] = [];
+        await Promise.all(
+          [...lanes.values()].map(async (lane) => {
+            // One lane at a time, in order: a FIFO group must reach the broker in row order.
+            for (const record of lane) {
+              if (!(await this.publishOne(record))) {
+                failed.push(record.id);
+                return;
+              }
+              sent.push(record.id);
             }
-          }
-        }),
-      );
-      for (const row of sent) tx.remove(row);
-      await tx.flush();
-      return sent.length;
-    });
+          }),
+        );
+        if (sent.length > 0) await tx.execute(`delete from outbox_message where id in (${sent.map(() => '?').join(',')})`, sent);
+        if (failed.length > 0) await tx.execute(`update outbox_message set attempts = attempts + 1 where id in (${failed.map(() => '?').join(',')})`, failed);
+        return sent.length;
+      },
+      { isolationLevel: IsolationLevel.READ_COMMITTED },
+    );
   }
 
   /** FIFO groups whose oldest unsent row is not in this batch (another relay holds it): they wait. */
-  private async groupsWithOlderRows(tx: EntityManager, rows: OutboxMessageRow[]): Promise<Set<string>> {
+  private async groupsWithOlderRows(tx: EntityManager, records: OutboxRecord[]): Promise<Set<string>> {
     const firstInBatch = new Map<string, number>();
-    for (const row of rows) {
-      if (row.messageGroup && !firstInBatch.has(row.messageGroup)) firstInBatch.set(row.messageGroup, row.id);
+    for (const record of records) {
+      if (record.messageGroup && !firstInBatch.has(record.messageGroup)) firstInBatch.set(record.messageGroup, record.id);
     }
     if (firstInBatch.size === 0) return new Set();
     const groups = [...firstInBatch.keys()];
-    const oldest = await tx
-      .getConnection()
-      .execute<{ message_group: string; first_id: number }[]>(
-        `select message_group, min(id) as first_id from outbox_message where message_group in (${groups.map(() => '?').join(',')}) group by message_group`,
-        groups,
-      );
+    // tx.execute runs on the transaction's own connection; getConnection() would take another
+    // one from the pool, and under load every pooled connection would wait for a second one.
+    const oldest = await tx.execute<{ message_group: string; first_id: number }[]>(
+      `select message_group, min(id) as first_id from outbox_message where message_group in (${groups.map(() => '?').join(',')}) group by message_group`,
+      groups,
+    );
     return new Set(oldest.filter((o) => Number(o.first_id) < (firstInBatch.get(o.message_group) ?? 0)).map((o) => o.message_group));
   }
 
