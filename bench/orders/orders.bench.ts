@@ -29,11 +29,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createConnection } from 'mysql2/promise';
-import type { EntityManager } from '@mikro-orm/mysql';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
-import { OutboxRelay } from '../../src/infra/mq/outbox/outbox.js';
 import { CatalogErrors } from '../../src/modules/catalog/catalog.errors.js';
 import type { CatalogService, StockLine } from '../../src/modules/catalog/catalog.service.js';
 import type { OrderService } from '../../src/modules/order/order.service.js';
@@ -52,26 +50,6 @@ const PLACE_Q = readFileSync(new URL('../../test/operations/place-order.graphql'
 const LOGIN_Q = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
 const benchStarted = performance.now();
 
-// WORKAROUND (reported to the lead): OutboxRelay.groupsWithOlderRows runs its query through
-// `tx.getConnection().execute(...)`, which takes a NEW pool connection instead of the
-// transaction's. Under load every pool connection ends up held by a relay transaction waiting
-// for one more connection: a pool deadlock (all placements hang). Until outbox.ts is fixed
-// (use `tx.execute(...)`), the bench applies that one-line fix in-process. BENCH_NO_OUTBOX_FIX=1
-// runs the tree as is.
-if (process.env.BENCH_NO_OUTBOX_FIX !== '1') {
-  const relay = OutboxRelay.prototype as unknown as { groupsWithOlderRows(tx: EntityManager, rows: { id: number; messageGroup: string | null }[]): Promise<Set<string>> };
-  relay.groupsWithOlderRows = async function (tx, rows) {
-    const firstInBatch = new Map<string, number>();
-    for (const row of rows) if (row.messageGroup && !firstInBatch.has(row.messageGroup)) firstInBatch.set(row.messageGroup, row.id);
-    if (firstInBatch.size === 0) return new Set();
-    const groups = [...firstInBatch.keys()];
-    const oldest = await tx.execute<{ message_group: string; first_id: number }[]>(
-      `select message_group, min(id) as first_id from outbox_message where message_group in (${groups.map(() => '?').join(',')}) group by message_group`,
-      groups,
-    );
-    return new Set(oldest.filter((o) => Number(o.first_id) < (firstInBatch.get(o.message_group) ?? 0)).map((o) => o.message_group));
-  };
-}
 
 const root = await createConnection({ uri: 'mysql://root@127.0.0.1:3306' });
 await root.query(`drop database if exists ${DB_NAME}`);
