@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createApp, type App, type AppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
 import { Redis } from 'ioredis';
+import { MemoryLog } from '../fakes/index.js';
 import { freshTestDatabase } from './test-db.js';
 
 async function clearRedisNamespace(prefix: string): Promise<void> {
@@ -23,21 +23,10 @@ async function clearRedisNamespace(prefix: string): Promise<void> {
   }
 }
 
-/** Every log line a test app wrote, to assert that no secret was ever logged. */
-export class LogCapture extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    done();
-  }
-  text(): string {
-    return this.lines.join('\n');
-  }
-}
 
 export interface TestApp extends App {
   url: string;
-  logs: LogCapture;
+  logs: MemoryLog;
   databaseUrl: string;
 }
 
@@ -73,7 +62,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     MQ_LONG_POLLING_TIMEOUT: '1s',
     ...options.env,
   });
-  const logs = new LogCapture();
+  const logs = new MemoryLog();
   const logger = options.logger ?? createLogger({ level: 'debug', destination: logs });
   const app = await createApp(config, {
     ...options,
