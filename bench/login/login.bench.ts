@@ -25,7 +25,7 @@ await conn.query('drop database if exists wxshop_bench_login');
 await conn.end();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-login-broker-'));
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: DB, EMBEDDED_BROKER_PORT: '0', BROKER_DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: 'bench-login:', DB_POOL_MAX: '30', LOGIN_RATE_LIMIT: '1000000' });
+const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: DB, EMBEDDED_BROKER_PORT: '0', BROKER_DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `bench-login-${Date.now()}:`, DB_POOL_MAX: '30', LOGIN_RATE_LIMIT: '1000000' });
 const app = await createApp(config, { logger: createLogger({ level: 'warn' }), brokerOptions: { longPollingTimeoutMs: 1000 } });
 const sim = app.externals.simulator!;
 

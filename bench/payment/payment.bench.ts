@@ -23,6 +23,8 @@
  * a worker thread. Reported: p50/p99 and throughput of the notify answers, the p99 ratio, and the
  * time from the first notification until every effect of every order is in place (rows checked).
  * Bounded: each run stops after BENCH_SECONDS (90) s.
+ * Diagnostics: BENCH_PHASES=1 prints half-message send / EndTransaction / local-transaction times,
+ * BENCH_ONLY=project skips the baseline, BENCH_CHILD_LOGS=1 shows the worker's logs.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -77,10 +79,17 @@ function waitForLine(child: ChildProcess, marker: string, what: string): Promise
   return new Promise((resolve, reject) => {
     let out = '';
     const t = setTimeout(() => reject(new Error(`${what} did not start in 180 s`)), 180_000);
+    let found = false;
+    // Keep draining the pipe after the marker: a child blocked on a full stdout pipe stalls.
     child.stdout!.on('data', (d) => {
+      if (found) {
+        if (process.env.BENCH_CHILD_LOGS === '1') process.stderr.write(d);
+        return;
+      }
       out += d;
       const line = out.split('\n').find((l) => l.includes(marker));
       if (line) {
+        found = true;
         clearTimeout(t);
         resolve(line);
       }
@@ -95,6 +104,7 @@ const broker = spawn(process.execPath, ['--import', '@swc-node/register/esm-regi
 });
 children.push(broker);
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1));
 const brokerEndpoint = (JSON.parse(await waitForLine(broker, '"broker ready"', 'broker')) as { endpoint: string }).endpoint;
 
 const baseEnv = {
