@@ -62,7 +62,7 @@ async function startInstance(id: string, endpoints?: string): Promise<App> {
     EMBEDDED_BROKER_PORT: '0',
     BROKER_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
-    REDIS_KEY_PREFIX: 'bench-stores:',
+    REDIS_KEY_PREFIX: `bench-stores-${Date.now()}:`,
     DB_POOL_MAX: '30',
     INSTANCE_ID: `bench-${id}`,
     SEED_DEMO_DATA: 'true',

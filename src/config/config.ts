@@ -41,8 +41,12 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().default('mysql://root@127.0.0.1:3306/wxshop'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  /** Prefix of every Redis key, so several deployments (or test databases) can share one Redis. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]*$/).default(''),
+  /**
+   * Prefix of every Redis key, so several deployments (or test databases) can share one Redis.
+   * Defaults to the database name: idempotency markers and cached rows belong to one database,
+   * and a recreated database must not inherit them (its new user 1 is not the old user 1).
+   */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]*$/).optional(),
   ROCKETMQ_ENDPOINTS: optionalText,
   ROCKETMQ_NAMESPACE: z.string().default(''),
   ROCKETMQ_ACCESS_KEY: optionalText,
@@ -191,7 +195,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     instanceId: e.INSTANCE_ID,
     database: { url: e.DATABASE_URL, dbName, poolMax: e.DB_POOL_MAX },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX ?? `${dbName}:` },
     mq: {
       endpoints: e.ROCKETMQ_ENDPOINTS,
       namespace: e.ROCKETMQ_NAMESPACE,
