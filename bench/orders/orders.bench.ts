@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createConnection } from 'mysql2/promise';
 import type { EntityManager } from '@mikro-orm/mysql';
+import { operation } from '../../test/helpers/graphql-client.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
@@ -47,7 +48,7 @@ const POLLER_INTERVAL_MS = 5_000;
 const DB_NAME = 'wxshop_bench_orders';
 const DB = `mysql://root@127.0.0.1:3306/${DB_NAME}`;
 const STORE_ID = 1;
-const PLACE_Q = readFileSync(new URL('../../test/operations/place-order.graphql', import.meta.url), 'utf8');
+const PLACE_Q = operation('place-order');
 const LOGIN_Q = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
 const benchStarted = performance.now();
 

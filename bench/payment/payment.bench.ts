@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createConnection } from 'mysql2/promise';
+import { operation } from '../../test/helpers/graphql-client.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
@@ -61,7 +62,7 @@ const PRICE_FEN = 12_000;
 const DB_NAME = 'wxshop_bench_payment';
 const DB = `mysql://root@127.0.0.1:3306/${DB_NAME}`;
 const LOGIN_Q = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
-const PLACE_Q = readFileSync(new URL('../../test/operations/place-order.graphql', import.meta.url), 'utf8');
+const PLACE_Q = operation('place-order');
 const benchStarted = performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

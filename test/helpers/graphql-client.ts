@@ -8,9 +8,16 @@ export interface GraphQLResponse<T = any> {
   headers: Headers;
 }
 
-/** Loads a canonical mini-program operation from test/operations (shared with the benchmarks). */
+const readOperationFile = (path: string) => readFileSync(fileURLToPath(new URL(`../operations/${path}.graphql`, import.meta.url)), 'utf8');
+
+/**
+ * Loads a canonical mini-program operation from test/operations (shared with the benchmarks),
+ * with every fragment it spreads appended from test/operations/fragments/<Name>.graphql.
+ */
 export function operation(name: string): string {
-  return readFileSync(fileURLToPath(new URL(`../operations/${name}.graphql`, import.meta.url)), 'utf8');
+  const text = readOperationFile(name);
+  const spread = [...new Set([...text.matchAll(/\.\.\.([A-Za-z_]\w*)/g)].map((m) => m[1]!))].filter((n) => n !== 'on');
+  return [text, ...spread.map((fragment) => readOperationFile(`fragments/${fragment}`))].join('\n');
 }
 
 /** POSTs a GraphQL operation the way wx.request does: JSON, optional bearer token. */
