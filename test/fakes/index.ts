@@ -5,6 +5,7 @@
  * `fakes.sim` (setLatency, failNext, setFailureRate, reset).
  */
 import { Writable } from 'node:stream';
+import { ExternalServiceError } from '../../src/infra/wechat/wechat.errors.js';
 import { createLogger, type Logger } from '../../src/infra/observability/logger.js';
 import { PAY_NOTIFY_PATH, type Externals } from '../../src/infra/wechat/externals.js';
 import { MiniProgramClient, type MiniProgramClientOptions } from '../../src/infra/wechat/mini-program.client.js';
@@ -143,3 +144,14 @@ export function pemBody(pem: string): string {
 }
 
 export { NotifyReceiver } from './notify-receiver.js';
+
+/** The typed error a call to an outside party failed with; fails the test if it succeeded or threw anything else. */
+export async function errorOf(promise: Promise<unknown>): Promise<ExternalServiceError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ExternalServiceError);
+    return err as ExternalServiceError;
+  }
+  throw new Error('expected a failure');
+}

@@ -1,7 +1,6 @@
 import { createServer } from 'node:net';
 import { MiniProgramClient } from '../../../src/infra/wechat/mini-program.client.js';
-import { ExternalServiceError } from '../../../src/infra/wechat/wechat.errors.js';
-import { startFakes, type Fakes } from '../../fakes/index.js';
+import { errorOf, startFakes, type Fakes } from '../../fakes/index.js';
 
 let fakes: Fakes;
 let client: MiniProgramClient;
@@ -21,16 +20,6 @@ afterAll(async () => {
   await client.close();
   await fakes.close();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<ExternalServiceError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ExternalServiceError);
-    return err as ExternalServiceError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('code2Session', () => {
   it('logs any code in; the same code always gives the same openid, the session key is fresh', async () => {

@@ -1,7 +1,6 @@
 import { LogisticsHttpClient } from '../../../src/infra/wechat/providers/logistics.client.js';
 import { SmsClient } from '../../../src/infra/wechat/providers/sms.client.js';
-import { ExternalServiceError } from '../../../src/infra/wechat/wechat.errors.js';
-import { startFakes, type Fakes } from '../../fakes/index.js';
+import { errorOf, startFakes, type Fakes } from '../../fakes/index.js';
 
 let fakes: Fakes;
 let sms: SmsClient;
@@ -22,16 +21,6 @@ afterAll(async () => {
   await logistics.close();
   await fakes.close();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<ExternalServiceError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ExternalServiceError);
-    return err as ExternalServiceError;
-  }
-  throw new Error('expected a failure');
-}
 
 const waybillInput = (orderNo: string) => ({
   orderNo,

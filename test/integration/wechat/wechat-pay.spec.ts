@@ -1,7 +1,6 @@
 import { WechatPayClient } from '../../../src/infra/wechat/pay/wechat-pay.client.js';
 import { verifyRequestPaymentParams } from '../../../src/infra/wechat/pay/wechat-pay.crypto.js';
-import { ExternalServiceError } from '../../../src/infra/wechat/wechat.errors.js';
-import { generateLocalPayKeys, NotifyReceiver, startFakes, type Fakes } from '../../fakes/index.js';
+import { errorOf, generateLocalPayKeys, NotifyReceiver, startFakes, type Fakes } from '../../fakes/index.js';
 
 let fakes: Fakes;
 let pay: WechatPayClient;
@@ -27,16 +26,6 @@ afterAll(async () => {
   await receiver.close();
   await fakes.close();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<ExternalServiceError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ExternalServiceError);
-    return err as ExternalServiceError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('JSAPI prepay and wx.requestPayment parameters', () => {
   it('creates a prepay (signed request, verified answer) and signs requestPayment params the merchant key verifies', async () => {
