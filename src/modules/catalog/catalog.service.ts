@@ -44,6 +44,16 @@ export const DEMO_PRODUCTS: { name: string; skus: { name: string; priceFen: numb
   { name: 'Coffee beans 250g', skus: [{ name: 'Medium roast', priceFen: 6800, stock: 200 }, { name: 'Dark roast', priceFen: 6800, stock: 200 }] },
 ];
 
+interface QuoteRow {
+  id: number;
+  name: string;
+  price_fen: number;
+  product_id: number;
+  product_name: string;
+  store_id: number;
+  status: string;
+}
+
 /**
  * Products, SKUs and stock. Stock methods take the caller's `em` so they run inside the order's
  * transaction; each is one conditional UPDATE whose affected-row count decides, so no
@@ -70,23 +80,25 @@ export class CatalogService {
    * of `storeId`; otherwise NOT_FOUND (SKU_NOT_FOUND) naming the first offending SKU.
    */
   async quote(em: EntityManager, storeId: number, lines: StockLine[]): Promise<QuotedLine[]> {
-    const ids = lines.map((l) => l.skuId);
-    const skus = await em.find(Sku, { id: { $in: ids } });
-    const products = skus.length > 0 ? await em.find(Product, { id: { $in: [...new Set(skus.map((s) => s.productId))] } }) : [];
-    const skuById = new Map(skus.map((s) => [s.id, s]));
-    const productById = new Map(products.map((p) => [p.id, p]));
+    const ids = [...new Set(lines.map((l) => l.skuId))];
+    // One plain join: every placeOrder runs this, and the entities are not needed.
+    const rows = await em.execute<QuoteRow[]>(
+      `select s.id, s.name, s.price_fen, p.id as product_id, p.name as product_name, p.store_id, p.status from sku s join product p on p.id = s.product_id where s.id in (${ids.map(() => '?').join(',')})`,
+      ids,
+    );
+    const skuById = new Map(rows.map((r) => [Number(r.id), r]));
     return lines.map((line) => {
       const sku = skuById.get(line.skuId);
-      const product = sku && productById.get(sku.productId);
-      if (!sku || !product || product.storeId !== storeId || product.status !== 'ON_SALE') throw CatalogErrors.skuNotFound(line.skuId);
+      if (!sku || Number(sku.store_id) !== storeId || sku.status !== 'ON_SALE') throw CatalogErrors.skuNotFound(line.skuId);
+      const unitPriceFen = Number(sku.price_fen);
       return {
-        skuId: sku.id,
+        skuId: line.skuId,
         quantity: line.quantity,
-        productId: product.id,
-        productName: product.name,
+        productId: Number(sku.product_id),
+        productName: sku.product_name,
         skuName: sku.name,
-        unitPriceFen: sku.priceFen,
-        subtotalFen: sku.priceFen * line.quantity,
+        unitPriceFen,
+        subtotalFen: unitPriceFen * line.quantity,
       };
     });
   }

@@ -1,4 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
+import { insertRows } from '../../infra/db/insert-rows.js';
 import type { Orm } from '../../infra/db/orm.js';
 import type { OutgoingMessage } from '../../infra/mq/message-bus.port.js';
 import type { OutboxRelay } from '../../infra/mq/outbox/outbox.js';
@@ -117,18 +118,19 @@ export class OrderService {
   async placeOrder(ctx: RequestContext, input: PlaceOrderRequest): Promise<OrderView> {
     const viewer = requireCustomer(ctx);
     const request = validatePlaceOrder(input);
-    const existing = await this.findByClientRequest(ctx.em, viewer.userId, request.clientRequestId);
-    if (existing) return existing;
-
-    const quoted = await this.deps.catalog.quote(ctx.em, request.storeId, request.items);
+    // No lookup of the clientRequestId first: the unique (user_id, client_request_id) index
+    // refuses a resubmit inside the transaction, and the failure path below returns the order
+    // that holds it. The common path saves a query.
     for (let attempt = 1; ; attempt++) {
       try {
+        const quoted = await this.deps.catalog.quote(ctx.em, request.storeId, request.items);
         const view = await this.insertOrder(ctx, viewer.userId, request, quoted);
         ctx.log.info({ orderNo: view.order.orderNo, payableFen: view.order.payableFen, lines: quoted.length }, 'order placed');
         return view;
       } catch (err) {
-        // A concurrent submit of the same checkout committed first: its order is the answer
-        // (whatever this attempt failed on: duplicate key, its stock or coupon taken by the winner).
+        // This checkout already has an order (a resubmit, or a concurrent submit that committed
+        // first): that order is the answer, whatever this attempt failed on (duplicate key, its
+        // stock or coupon taken by the winner, the product gone since).
         const winner = await this.findByClientRequest(ctx.em.fork(), viewer.userId, request.clientRequestId);
         if (winner) return winner;
         if (attempt < PLACE_ATTEMPTS && (isDeadlock(err) || isDuplicateKeyError(err))) {
@@ -154,11 +156,13 @@ export class OrderService {
         ({ couponId, discountFen } = await this.deps.coupons.useForOrder(tx, userId, request.userCouponId, orderNo, totalFen));
       }
       await this.deps.catalog.reserve(tx, quoted);
-      const order = tx.create(Order, {
+      // Plain inserts, not the unit of work: placement is the hottest write path, and the rows
+      // are returned as built (nothing else in this transaction reads them back).
+      const row = {
         orderNo,
         userId,
         storeId: request.storeId,
-        status: 'PENDING_PAYMENT',
+        status: 'PENDING_PAYMENT' as const,
         totalFen,
         discountFen,
         payableFen: totalFen - discountFen,
@@ -175,22 +179,22 @@ export class OrderService {
         cancelReason: null,
         createdAt: now,
         updatedAt: now,
-      });
-      await tx.flush();
-      const items = quoted.map((line) =>
-        tx.create(OrderItem, {
-          orderId: order.id,
-          orderNo,
-          skuId: line.skuId,
-          productId: line.productId,
-          productName: line.productName,
-          skuName: line.skuName,
-          unitPriceFen: line.unitPriceFen,
-          quantity: line.quantity,
-          subtotalFen: line.subtotalFen,
-          createdAt: now,
-        }),
-      );
+      };
+      const order = { ...row, id: Number(await tx.insert(Order, row)) } as OrderRow;
+      const itemRows = quoted.map((line) => ({
+        orderId: order.id,
+        orderNo,
+        skuId: line.skuId,
+        productId: line.productId,
+        productName: line.productName,
+        skuName: line.skuName,
+        unitPriceFen: line.unitPriceFen,
+        quantity: line.quantity,
+        subtotalFen: line.subtotalFen,
+        createdAt: now,
+      }));
+      const itemIds = await insertRows(tx, OrderItem, itemRows);
+      const items = itemRows.map((item, i) => ({ ...item, id: itemIds[i]! }) as OrderItemRow);
       emit<OrderTimeoutMessage>({ topic: Topics.OrderTimeout, key: orderNo, deliverAt: expiresAt, data: { orderNo, expiresAt: expiresAt.toISOString() } });
       emit<OrderStatusChangedEvent>(statusMessage(order, ORDER_CREATED_TAG, null, undefined, now));
       return { order, items };

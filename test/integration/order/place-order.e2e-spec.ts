@@ -165,6 +165,19 @@ describe('placeOrder', () => {
     const r = await placeOrder(app, bob, { storeId: '8', clientRequestId, items: [{ skuId: String(sku), quantity: 1 }] });
     expect(r.data.placeOrder.orderNo).not.toBe(results[0].data.placeOrder.orderNo);
   });
+
+  test('a resubmit after the last unit sold or the product went off sale still returns its order', async () => {
+    const [sku] = await createSkus(app, 9, [{ priceFen: 700, stock: 1 }]);
+    const clientRequestId = requestId();
+    const first = await placeOrder(app, alice, { storeId: '9', clientRequestId, items: [{ skuId: String(sku), quantity: 1 }] });
+    const again = await placeOrder(app, alice, { storeId: '9', clientRequestId, items: [{ skuId: String(sku), quantity: 1 }] });
+    expect(again.data.placeOrder.orderNo).toBe(first.data.placeOrder.orderNo);
+    await queryRows(app.databaseUrl, "update product set status = 'OFF_SALE' where id = (select product_id from sku where id = ?)", [sku]);
+    const late = await placeOrder(app, alice, { storeId: '9', clientRequestId, items: [{ skuId: String(sku), quantity: 1 }] });
+    expect(late.data.placeOrder.orderNo).toBe(first.data.placeOrder.orderNo);
+    expect(await skuRow(app, sku)).toEqual({ stock: 0, reserved: 1, sold: 0 });
+    expect(await countRows(app, 'select count(*) as n from orders where user_id = ? and client_request_id = ?', [alice.userId, clientRequestId])).toBe(1);
+  });
 });
 
 describe('coupons', () => {

@@ -1,10 +1,11 @@
 import { IsolationLevel, type EntityManager } from '@mikro-orm/mysql';
+import { insertRows } from '../../db/insert-rows.js';
 import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { MessageBus, OutgoingMessage } from '../message-bus.port.js';
 import type { TopicName } from '../topics.js';
-import { OutboxMessage, type OutboxMessageRow } from './outbox-message.entity.js';
+import { OutboxMessage } from './outbox-message.entity.js';
 
 /** How often the sweep looks for rows the fast path did not publish (crash, broker down). */
 export const DEFAULT_OUTBOX_SWEEP_INTERVAL_MS = 1_000;
@@ -34,17 +35,6 @@ interface RawOutboxRow {
   created_at: Date | string;
 }
 
-const toRecord = (row: OutboxMessageRow): OutboxRecord => ({
-  id: row.id,
-  topic: row.topic,
-  tag: row.tag ?? null,
-  messageKey: row.messageKey,
-  messageGroup: row.messageGroup ?? null,
-  deliverAt: row.deliverAt ?? null,
-  body: row.body,
-  createdAt: row.createdAt,
-});
-
 // DATETIME(3) columns are stored in UTC (the ORM's timezone is +00:00).
 const utc = (v: Date | string): Date => (v instanceof Date ? v : new Date(`${v.replace(' ', 'T')}Z`));
 const fromRaw = (row: RawOutboxRow): OutboxRecord => ({
@@ -58,9 +48,9 @@ const fromRaw = (row: RawOutboxRow): OutboxRecord => ({
   createdAt: utc(row.created_at),
 });
 
-/** Stages messages in the caller's transaction. */
-export function stageMessage<T>(em: EntityManager, message: OutgoingMessage<T>): OutboxMessageRow {
-  return em.create(OutboxMessage, {
+/** The outbox row of a message, as the relay publishes it. */
+function toOutboxRow<T>(message: OutgoingMessage<T>, createdAt: Date) {
+  return {
     topic: message.topic,
     tag: message.tag ?? null,
     messageKey: message.key,
@@ -68,8 +58,8 @@ export function stageMessage<T>(em: EntityManager, message: OutgoingMessage<T>):
     deliverAt: message.deliverAt ?? null,
     body: JSON.stringify(message.data),
     attempts: 0,
-    createdAt: new Date(),
-  });
+    createdAt,
+  };
 }
 
 /**
@@ -96,17 +86,24 @@ export class OutboxRelay {
    * and published after the commit (not awaited: the caller's response never waits on the broker).
    */
   async transactional<R>(em: EntityManager, work: (tx: EntityManager, emit: <T>(m: OutgoingMessage<T>) => void) => Promise<R>): Promise<R> {
-    const staged: OutboxMessageRow[] = [];
+    let staged: OutboxRecord[] = [];
     const result = await em.transactional(async (tx) => {
-      const emit = <T>(m: OutgoingMessage<T>) => {
-        staged.push(stageMessage(tx, m));
-      };
-      const r = await work(tx, emit);
+      const messages: OutgoingMessage<unknown>[] = [];
+      const r = await work(tx, (m) => void messages.push(m));
       await tx.flush();
+      staged = messages.length > 0 ? await this.stage(tx, messages) : [];
       return r;
     });
     if (staged.length > 0) this.track(this.publishCommitted(staged));
     return result;
+  }
+
+  /** Writes the messages as one multi-row insert (no unit of work: this runs for every order). */
+  private async stage(tx: EntityManager, messages: OutgoingMessage<unknown>[]): Promise<OutboxRecord[]> {
+    const createdAt = new Date();
+    const rows = messages.map((m) => toOutboxRow(m, createdAt));
+    const ids = await insertRows(tx, OutboxMessage, rows);
+    return rows.map((row, i) => ({ ...row, id: ids[i]! }));
   }
 
   private track(promise: Promise<unknown>): void {
@@ -142,35 +139,61 @@ export class OutboxRelay {
   }
 
   /**
-   * Fast path, right after the caller's commit. Rows without a FIFO group are published from
-   * memory and then deleted, with no lock held across the network call (a sweep racing it can
-   * at worst publish one twice: delivery is at-least-once anyway). Rows of a FIFO group take the
-   * locking path, which keeps each group in row order across instances.
+   * Fast path, right after the caller's commit: publishes from memory and deletes what was sent,
+   * with no lock held across the network call (a sweep racing it can at worst publish one twice:
+   * delivery is at-least-once anyway). A row of a FIFO group goes this way only when no older row
+   * of its group is still waiting: the transactions of one group are serialized by the row they
+   * change (an order's transitions lock the order), so every older row is committed and visible
+   * here, and a row is deleted only after its publish returned. Otherwise the group's order is
+   * kept by the locking path, which publishes it behind the older rows.
    */
-  private async publishCommitted(rows: OutboxMessageRow[]): Promise<number> {
-    const free = rows.filter((r) => !r.messageGroup);
-    const grouped = rows.filter((r) => r.messageGroup).map((r) => r.id);
+  private async publishCommitted(records: OutboxRecord[]): Promise<number> {
+    const em = this.deps.orm.em.fork();
+    const blocked = await this.groupsWithWaitingRows(em, records);
+    const free = records.filter((r) => !r.messageGroup || !blocked.has(r.messageGroup));
+    const locked = records.filter((r) => r.messageGroup && blocked.has(r.messageGroup)).map((r) => r.id);
     let sent = 0;
     if (free.length > 0) {
-      const published = await this.publishEach(free.map(toRecord));
-      if (published.length > 0) {
-        await this.deps.orm.em.fork().execute(`delete from outbox_message where id in (${published.map(() => '?').join(',')})`, published);
-      }
+      const { sent: published } = await this.publishLanes(free);
+      if (published.length > 0) await em.execute(`delete from outbox_message where id in (${published.map(() => '?').join(',')})`, published);
       sent += published.length;
     }
-    if (grouped.length > 0) sent += await this.publishWhere(`id in (${grouped.map(() => '?').join(',')})`, grouped);
+    if (locked.length > 0) sent += await this.publishWhere(`id in (${locked.map(() => '?').join(',')})`, locked);
     return sent;
   }
 
-  /** Publishes records concurrently; returns the ids that reached the broker. */
-  private async publishEach(records: OutboxRecord[]): Promise<number[]> {
+  /** FIFO groups of these records that still have an older row waiting in the outbox. */
+  private async groupsWithWaitingRows(em: EntityManager, records: OutboxRecord[]): Promise<Set<string>> {
+    const firstId = new Map<string, number>();
+    for (const r of records) if (r.messageGroup && !firstId.has(r.messageGroup)) firstId.set(r.messageGroup, r.id);
+    if (firstId.size === 0) return new Set();
+    const clauses = [...firstId].map(() => '(message_group = ? and id < ?)').join(' or ');
+    const rows = await em.execute<{ message_group: string }[]>(`select distinct message_group from outbox_message where ${clauses}`, [...firstId].flat());
+    return new Set(rows.map((r) => r.message_group));
+  }
+
+  /** Publishes records, each FIFO group in order and the rest concurrently. */
+  private async publishLanes(records: OutboxRecord[]): Promise<{ sent: number[]; failed: number[] }> {
+    const lanes = new Map<string, OutboxRecord[]>();
+    for (const record of records) {
+      const lane = record.messageGroup ?? `#${record.id}`;
+      lanes.set(lane, [...(lanes.get(lane) ?? []), record]);
+    }
     const sent: number[] = [];
+    const failed: number[] = [];
     await Promise.all(
-      records.map(async (record) => {
-        if (await this.publishOne(record)) sent.push(record.id);
+      [...lanes.values()].map(async (lane) => {
+        // A FIFO group must reach the broker in row order: stop at its first failure.
+        for (const record of lane) {
+          if (!(await this.publishOne(record))) {
+            failed.push(record.id);
+            return;
+          }
+          sent.push(record.id);
+        }
       }),
     );
-    return sent;
+    return { sent, failed };
   }
 
   private async publishOne(record: OutboxRecord): Promise<boolean> {
@@ -211,26 +234,7 @@ export class OutboxRelay {
         if (raw.length === 0) return 0;
         const records = raw.map(fromRaw);
         const blocked = await this.groupsWithOlderRows(tx, records);
-        const lanes = new Map<string, OutboxRecord[]>();
-        for (const record of records) {
-          if (record.messageGroup && blocked.has(record.messageGroup)) continue;
-          const lane = record.messageGroup ?? `#${record.id}`;
-          lanes.set(lane, [...(lanes.get(lane) ?? []), record]);
-        }
-        const sent: number[] = [];
-        const failed: number[] = [];
-        await Promise.all(
-          [...lanes.values()].map(async (lane) => {
-            // One lane at a time, in order: a FIFO group must reach the broker in row order.
-            for (const record of lane) {
-              if (!(await this.publishOne(record))) {
-                failed.push(record.id);
-                return;
-              }
-              sent.push(record.id);
-            }
-          }),
-        );
+        const { sent, failed } = await this.publishLanes(records.filter((r) => !r.messageGroup || !blocked.has(r.messageGroup)));
         if (sent.length > 0) await tx.execute(`delete from outbox_message where id in (${sent.map(() => '?').join(',')})`, sent);
         if (failed.length > 0) await tx.execute(`update outbox_message set attempts = attempts + 1 where id in (${failed.map(() => '?').join(',')})`, failed);
         return sent.length;
@@ -256,9 +260,14 @@ export class OutboxRelay {
     return new Set(oldest.filter((o) => Number(o.first_id) < (firstInBatch.get(o.message_group) ?? 0)).map((o) => o.message_group));
   }
 
+  /** Resolves when every fast-path publish started so far has finished (sent or left to the sweep). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
   /** Waits for in-flight fast-path publishes, then stops the sweep. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.allSettled([...this.inflight]);
+    await this.settled();
   }
 }
