@@ -71,6 +71,8 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
   private producer?: Producer;
   private readonly checkers = new Map<string, TransactionChecker>();
   private readonly consumers: PushConsumer[] = [];
+  /** EndTransaction calls still on their way (publishTransactional does not wait for them). */
+  private readonly ending = new Set<Promise<unknown>>();
   private readonly log: Logger;
 
   constructor(
@@ -145,28 +147,38 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
     return { messageId: receipt.messageId, recallHandle: (receipt as { recallHandle?: string }).recallHandle };
   }
 
-  async publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>): Promise<R> {
+  async publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: (halfSent: Promise<void>) => Promise<R>): Promise<R> {
     const producer = this.requireProducer();
     const transaction = producer.beginTransaction();
-    const receipt = await producer.send(
-      { topic: message.topic, tag: message.tag, keys: [message.key], body: encodeEnvelope(message) },
-      transaction,
-    );
+    // The half message travels while the local transaction does its work (one round trip off
+    // the caller's latency); the local transaction awaits it before committing.
+    const sending = producer.send({ topic: message.topic, tag: message.tag, keys: [message.key], body: encodeEnvelope(message) }, transaction);
+    const halfSent = sending.then(() => undefined);
+    halfSent.catch(() => undefined); // the local transaction observes it
     let result: R;
     try {
-      result = await localTransaction();
+      result = await localTransaction(halfSent);
     } catch (err) {
-      await transaction.rollback().catch((rollbackErr: Error) =>
-        // The check-back will find no local effect and roll it back.
-        this.log.warn({ topic: message.topic, key: message.key, err: rollbackErr.message }, 'half message rollback failed'),
-      );
+      if (await sending.then(() => true, () => false)) {
+        await transaction.rollback().catch((rollbackErr: Error) =>
+          // The check-back will find no local effect and roll it back.
+          this.log.warn({ topic: message.topic, key: message.key, err: rollbackErr.message }, 'half message rollback failed'),
+        );
+      }
       throw err;
     }
-    await transaction.commit().catch((commitErr: Error) =>
-      // The local transaction is committed: the broker's check-back will commit the message.
-      this.log.warn({ topic: message.topic, key: message.key, messageId: receipt.messageId, err: commitErr.message }, 'half message commit failed; check-back will resolve it'),
-    );
-    this.deps.metrics.counter('mq_published_total', 'Messages published', ['topic']).inc({ topic: message.topic });
+    const receipt = await sending;
+    // Not awaited, like RocketMQ's own endTransactionOneway: the local commit is what the caller
+    // answers on, and a lost EndTransaction is settled by the check-back. close() waits for it.
+    const ending = transaction
+      .commit()
+      .then(() => this.deps.metrics.counter('mq_published_total', 'Messages published', ['topic']).inc({ topic: message.topic }))
+      .catch((commitErr: Error) =>
+        // The local transaction is committed: the broker's check-back will commit the message.
+        this.log.warn({ topic: message.topic, key: message.key, messageId: receipt.messageId, err: commitErr.message }, 'half message commit failed; check-back will resolve it'),
+      );
+    this.ending.add(ending);
+    void ending.finally(() => this.ending.delete(ending));
     return result;
   }
 
@@ -218,6 +230,7 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
 
   async close(): Promise<void> {
     await this.closeConsumers();
+    await Promise.allSettled([...this.ending]);
     const producer = this.producer;
     this.producer = undefined;
     if (producer) await producer.shutdown().catch(() => undefined);

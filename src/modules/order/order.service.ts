@@ -234,9 +234,10 @@ export class OrderService {
     const r = await tx.execute<{ affectedRows: number }>(`update \`orders\` set ${sets.join(', ')} where \`order_no\` = ? and \`status\` = ? and \`version\` = ?`, params, 'run');
     if (r.affectedRows !== 1) return null;
 
-    const previous = current.status;
-    const updated = await tx.findOneOrFail(Order, { orderNo }, { refresh: true });
-    emit<OrderStatusChangedEvent>(statusMessage(updated, to, previous, options.reason, now));
+    // The row is locked until commit: what it now holds is exactly what was just written.
+    const patch = Object.fromEntries(Object.entries(options.patch ?? {}).filter(([, value]) => value !== undefined));
+    const updated: OrderRow = { ...current, ...patch, status: to, version: current.version + 1, updatedAt: now };
+    emit<OrderStatusChangedEvent>(statusMessage(updated, to, current.status, options.reason, now));
     return updated;
   }
 

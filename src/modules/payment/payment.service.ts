@@ -222,27 +222,33 @@ export class PaymentService {
       const attemptId = randomUUID();
       try {
         await this.inflight.run(payment.transactionId, () =>
-          this.deps.bus.publishTransactional(paidMessage(order, payment, paidAt, attemptId), () =>
-            this.deps.outbox.transactional(this.deps.orm.em.fork(), async (tx, emit) => {
-              // The insert comes first: concurrent copies queue on the unique key, not the order row.
-              tx.create(Payment, {
-                transactionId: payment.transactionId,
-                orderNo: order.orderNo,
-                userId: order.userId,
-                amountFen: payment.amountFen,
-                outcome: 'APPLIED',
-                source: payment.source,
-                attemptId,
-                successTime: payment.successTime ?? null,
-              });
-              await tx.flush();
-              const paid = await this.deps.orders.transition(tx, emit, order.orderNo, ['PENDING_PAYMENT'], 'PAID', { patch: { paidAt }, reason: 'PAID' });
-              if (!paid) throw new OrderNoLongerPayable(`order ${order.orderNo} is no longer PENDING_PAYMENT`);
-              // Order lines never change after placement: the ones read with the order are the ones to sell.
-              const lines = view.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity }));
-              const sold = await this.deps.catalog.commitSold(tx, lines);
-              if (sold !== lines.length) log.error({ orderNo: order.orderNo, lines: lines.length, sold }, 'paid order had stock lines that were not reserved');
-            }),
+          this.deps.bus.publishTransactional(paidMessage(order, payment, paidAt, attemptId), (halfSent) =>
+            this.deps.outbox.transactional(
+              this.deps.orm.em.fork(),
+              async (tx, emit) => {
+                // The insert comes first: concurrent copies queue on the unique key, not the order row.
+                const now = new Date();
+                await tx.insert(Payment, {
+                  transactionId: payment.transactionId,
+                  orderNo: order.orderNo,
+                  userId: order.userId,
+                  amountFen: payment.amountFen,
+                  outcome: 'APPLIED',
+                  source: payment.source,
+                  attemptId,
+                  successTime: payment.successTime ?? null,
+                  createdAt: now,
+                  updatedAt: now,
+                });
+                const paid = await this.deps.orders.transition(tx, emit, order.orderNo, ['PENDING_PAYMENT'], 'PAID', { patch: { paidAt }, reason: 'PAID' });
+                if (!paid) throw new OrderNoLongerPayable(`order ${order.orderNo} is no longer PENDING_PAYMENT`);
+                // Order lines never change after placement: the ones read with the order are the ones to sell.
+                const lines = view.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity }));
+                const sold = await this.deps.catalog.commitSold(tx, lines);
+                if (sold !== lines.length) log.error({ orderNo: order.orderNo, lines: lines.length, sold }, 'paid order had stock lines that were not reserved');
+              },
+              { beforeCommit: halfSent },
+            ),
           ),
         );
         log.info({ orderNo: order.orderNo, transactionId: payment.transactionId, source: payment.source }, 'payment recorded; order paid');

@@ -1,4 +1,5 @@
 import { generateRsaKeyPair } from '../../../src/infra/wechat/simulator/index.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/infra/mq/broker/index.js';
 import { errorCode, errorReason, gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { eventually } from '../../helpers/wait.js';
@@ -87,5 +88,40 @@ describe('payOrder and the WeChat Pay notify endpoint', () => {
     const again = await gql(app.url, payOps.simulatePayment, { orderNo }, customer.token);
     expect(errorCode(again)).toBe('CONFLICT');
     expect(errorReason(again)).toBe('ORDER_NOT_PAYABLE');
+  });
+});
+
+describe('a pay notification while the broker is down', () => {
+  let app: TestApp;
+  let restarted: EmbeddedBroker | undefined;
+  beforeAll(async () => {
+    app = await startTestApp({ database: 'payment_notify_down' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await restarted?.close();
+  });
+
+  it('is answered with a failure so WeChat retries, changes nothing, and applies once the broker is back', async () => {
+    const { orderNo, payableFen, skuId } = await unpaidOrder(app, 2_500);
+    const built = notification(app, paidResource(app, orderNo, payableFen));
+    await app.broker!.close();
+
+    // The half message cannot be sent: the local transaction ran alongside it but must not commit.
+    const refused = await postNotify(app, built);
+    expect(refused.status).toBeGreaterThanOrEqual(500);
+    expect(await count(app, 'select count(*) as n from payment')).toBe(0);
+    expect(await orderStatus(app, orderNo)).toBe('PENDING_PAYMENT');
+    expect(await skuRow(app, skuId)).toEqual({ stock: 99, reserved: 1, sold: 0 });
+    expect(await count(app, "select count(*) as n from outbox_message where tag = 'PAID'")).toBe(0);
+
+    restarted = await startEmbeddedBroker({ port: app.broker!.port, dataDir: app.config.mq.brokerDataDir, adminPort: null, logger: app.logger as never });
+    const retried = await eventually(async () => {
+      const again = await postNotify(app, built);
+      return again.status === 204 || again.status === 200 ? again : undefined;
+    }, { what: 'the notification accepted after the broker came back', timeoutMs: 20_000, intervalMs: 500 });
+    expect(retried.status).toBeLessThan(300);
+    expect(await count(app, 'select count(*) as n from payment')).toBe(1);
+    expect(await orderStatus(app, orderNo)).not.toBe('PENDING_PAYMENT');
   });
 });

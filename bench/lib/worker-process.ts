@@ -1,8 +1,9 @@
 /**
- * The worker process of bench/payment (ROLE=worker: every consumer group, no HTTP API), started
- * by payment.bench.ts against the same database, broker and simulators (SMS_BASE_URL /
- * LOGISTICS_BASE_URL point at the bench's simulator). Prints "worker ready", stops on SIGTERM.
- * Env: BENCH_POINTS_LATENCY_MS, BENCH_COUPON_LATENCY_MS, plus the app's own variables.
+ * A worker process of the benchmarks (ROLE=worker: every consumer group, no HTTP API), started
+ * by bench/lib/processes.ts against the benchmark's database, broker and simulators. Prints
+ * "worker ready", stops on SIGTERM.
+ * Env: the app's own variables, plus BENCH_POINTS_LATENCY_MS and BENCH_COUPON_LATENCY_MS (the
+ * simulated points and coupon services of bench/payment).
  */
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';

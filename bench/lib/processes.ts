@@ -1,0 +1,68 @@
+/**
+ * Child processes of the benchmarks, deployed as DESIGN.md describes production: the broker
+ * (CLI), workers (ROLE=worker: the consumer groups) and the API in the benchmark's own process.
+ * Every child is killed when the benchmark exits, however it exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(1));
+
+export interface BenchChild {
+  process: ChildProcess;
+  /** The first stdout line containing the ready marker. */
+  readyLine: string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Spawns a TypeScript entry point of this repository and waits for `marker` on its stdout. */
+export async function spawnChild(what: string, args: string[], env: Record<string, string | undefined>, marker: string): Promise<BenchChild> {
+  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let found = false;
+    const t = setTimeout(() => reject(new Error(`${what} did not start in 180 s`)), 180_000);
+    // Keep draining the pipe after the marker: a child blocked on a full stdout pipe stalls.
+    child.stdout!.on('data', (d: Buffer) => {
+      if (found) {
+        if (process.env.BENCH_CHILD_LOGS === '1') process.stderr.write(d);
+        return;
+      }
+      out += d;
+      const line = out.split('\n').find((l) => l.includes(marker));
+      if (line) {
+        found = true;
+        clearTimeout(t);
+        resolve(line);
+      }
+    });
+    child.once('exit', (code) => (found ? undefined : reject(new Error(`${what} exited with ${code}`))));
+  });
+  return {
+    process: child,
+    readyLine,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The embedded broker in its own process; resolves with its gRPC endpoint. */
+export async function spawnBroker(dataDir: string): Promise<BenchChild & { endpoint: string }> {
+  const broker = await spawnChild('broker', ['src/infra/mq/broker/cli.ts', '--port', '0', '--data-dir', dataDir, '--admin-port', '0'], { LOG_LEVEL: 'warn' }, '"broker ready"');
+  return { ...broker, endpoint: (JSON.parse(broker.readyLine) as { endpoint: string }).endpoint };
+}
+
+/** An app with ROLE=worker (bench/lib/worker-process.ts) on the given environment. */
+export function spawnWorker(env: Record<string, string | undefined>): Promise<BenchChild> {
+  return spawnChild('worker', ['bench/lib/worker-process.ts'], env, 'worker ready');
+}
