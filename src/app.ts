@@ -94,7 +94,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (!options.externals) onClose('outside-party clients', () => externals.close());
 
     const instanceId = config.instanceId ?? stableInstanceId(`${hostname()}:${config.port}`);
-    const bus = new RocketMqMessageBus({ logger, metrics }, { endpoints, namespace: config.mq.namespace, accessKey: config.mq.accessKey, secretKey: config.mq.secretKey, longPollingTimeoutMs: config.mq.longPollingTimeoutMs });
+    const bus = new RocketMqMessageBus({ logger, metrics }, { endpoints, namespace: config.mq.namespace, accessKey: config.mq.accessKey, secretKey: config.mq.secretKey, longPollingTimeoutMs: config.mq.longPollingTimeoutMs, consumerMaxCachedMessages: config.mq.consumerMaxCachedMessages });
     const outbox = new OutboxRelay({ orm, bus, logger, metrics });
     const guard = new IdempotencyGuard({ redis, logger, metrics });
     const consumers = new ConsumerRunner({ host: bus, orm, guard, logger, metrics }, { maxDeliveryAttempts: options.maxDeliveryAttempts });

@@ -4,11 +4,15 @@
  *
  *   node --import @swc-node/register/esm-register bench/orders/orders.bench.ts
  *
+ * Processes, as DESIGN.md deploys them: the broker (CLI), a worker (ROLE=worker: every consumer
+ * group: notifications, analytics, order timeouts...) and the API (this process, ROLE=api), all
+ * against the database wxshop_bench_orders. The CREATED fan-out runs in the worker during the
+ * load, on the same two cores.
+ *
  * 1. Placement: BENCH_CONCURRENCY (200) clients, each with its own session, POST placeOrder
- *    (HTTP GraphQL, undici keep-alive, load generated in a worker thread) against a full app
- *    started in-process on the database wxshop_bench_orders. Three scenarios: spread over 200
- *    SKUs, one hot SKU with enough stock, one hot SKU with stock < attempts. Each runs three ways
- *    on the same app:
+ *    (HTTP GraphQL, undici keep-alive, load generated in a worker thread). Three scenarios:
+ *    spread over 200 SKUs, one hot SKU with enough stock, one hot SKU with stock < attempts. Each
+ *    runs three ways on the same API:
  *      - project: conditional `update ... where stock >= ?` inside the order transaction;
  *      - naive read-check-write: `select stock`, check in Node, `update set stock = <value>`
  *        (what the conditional update replaces; it loses updates and oversells);
@@ -17,10 +21,14 @@
  *    After each run the SKU rows are checked against the order items: oversold units (more
  *    ordered than there was stock) and lost stock updates are reported.
  * 2. Auto-cancel lateness over BENCH_CANCEL_ORDERS (1000) orders with a 3 s payment timeout
- *    (actual cancelled_at minus expires_at): the delay message + cg-order-timeout consumer, vs a
- *    table-scan poller every 5 s (what the design replaces: ROLE=api app so no timeout consumer
- *    runs, and a loop doing `select ... where status = 'PENDING_PAYMENT' and expires_at <= now`
- *    without the index).
+ *    (actual cancelled_at minus expires_at), the orders placed open loop at each rate of
+ *    BENCH_CANCEL_RATES (20,50 per second): the delay message + cg-order-timeout consumer in the
+ *    worker (which also probes WeChat Pay, and fans CREATED and CANCELLED out to notifications and
+ *    analytics), then the same number placed as fast as the 200 clients can (a burst: every
+ *    deadline comes at once). Baseline, at the first rate: a table-scan poller every 5 s (what
+ *    the design replaces: no worker runs, and a loop doing `select ... where status =
+ *    'PENDING_PAYMENT' and expires_at <= now` without the index).
+ * BENCH_ONLY=cancel skips the placement runs.
  * Bounded: each placement run stops at BENCH_COUNT (4000) orders or BENCH_SECONDS (6) s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,12 +45,14 @@ import { createLogger } from '../../src/infra/observability/logger.js';
 import { CatalogErrors } from '../../src/modules/catalog/catalog.errors.js';
 import type { CatalogService, StockLine } from '../../src/modules/catalog/catalog.service.js';
 import type { OrderService } from '../../src/modules/order/order.service.js';
+import { spawnBroker, spawnWorker } from '../lib/processes.js';
 import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const COUNT = Number(process.env.BENCH_COUNT ?? 4000);
 const MAX_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
 const CANCEL_ORDERS = Number(process.env.BENCH_CANCEL_ORDERS ?? 1000);
+const CANCEL_RATES = (process.env.BENCH_CANCEL_RATES ?? '20,50').split(',').map(Number);
 const CANCEL_TIMEOUT = '3s';
 const POLLER_INTERVAL_MS = 5_000;
 const DB_NAME = 'wxshop_bench_orders';
@@ -57,25 +67,22 @@ const root = await createConnection({ uri: 'mysql://root@127.0.0.1:3306' });
 await root.query(`drop database if exists ${DB_NAME}`);
 await root.end();
 
-const dirs: string[] = [];
+const brokerDir = mkdtempSync(join(tmpdir(), 'bench-orders-broker-'));
+const broker = await spawnBroker(brokerDir);
+const baseEnv = {
+  HOST: '127.0.0.1',
+  DATABASE_URL: DB,
+  ROCKETMQ_ENDPOINTS: broker.endpoint,
+  LOG_LEVEL: 'error',
+  DB_POOL_MAX: '40',
+  SEED_DEMO_DATA: 'true',
+  LOGIN_RATE_LIMIT: '100000',
+};
 async function startInstance(id: string, env: Record<string, string> = {}): Promise<App> {
-  const dataDir = mkdtempSync(join(tmpdir(), `bench-orders-${id}-`));
-  dirs.push(dataDir);
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: DB,
-    EMBEDDED_BROKER_PORT: '0',
-    BROKER_DATA_DIR: dataDir,
-    LOG_LEVEL: 'error',
-    DB_POOL_MAX: '40',
-    INSTANCE_ID: `bench-orders-${id}`,
-    SEED_DEMO_DATA: 'true',
-    LOGIN_RATE_LIMIT: '100000',
-    ...env,
-  });
+  const config = loadConfig({ ...baseEnv, PORT: '0', ROLE: 'api', INSTANCE_ID: `bench-orders-${id}`, ...env });
   return createApp(config, { logger: createLogger({ level: 'error' }) });
 }
+const startWorker = () => spawnWorker({ ...baseEnv, PORT: '0', INSTANCE_ID: 'bench-orders-worker' });
 
 async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
   const conn = await createConnection({ uri: DB });
@@ -111,10 +118,10 @@ interface LoadResult {
 }
 
 let runSeq = 0;
-function load(app: App, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS): Promise<LoadResult> {
+function load(app: App, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS, rate = 0): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), {
-      workerData: { url: app.http!.url, query: PLACE_Q, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs },
+      workerData: { url: app.http!.url, query: PLACE_Q, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs, rate },
     });
     worker.once('message', (m: { latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number }; seconds: number; firstError?: string }) => {
       if (m.firstError) console.error(`  ${label}: first error: ${m.firstError}`);
@@ -231,10 +238,21 @@ async function lateness(label: string, orderNos: string[], deadlineMs: number): 
   return out;
 }
 
-async function placeForCancel(app: App, tokens: string[]): Promise<string[]> {
+/** Waits until the worker has consumed every order's CREATED event (notification and fact written). */
+async function drained(): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const [row] = await sql<{ orders: number; facts: number }>("select (select count(*) from orders) as orders, (select count(*) from analytics_order_fact where event = 'CREATED') as facts");
+    if (Number(row!.facts) >= Number(row!.orders)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  console.log(`  (worker caught up with the CREATED fan-out ${((performance.now() - started) / 1000).toFixed(1)} s after the placement runs)`);
+}
+
+async function placeForCancel(app: App, tokens: string[], rate: number): Promise<string[]> {
   const skus = await freshSkus(app, 50, 1_000_000);
   const before = await sql<{ m: number | null }>('select max(id) as m from orders');
-  const run = await load(app, 'place for cancel', tokens, skus, CANCEL_ORDERS, 20_000);
+  const run = await load(app, 'place for cancel', tokens, skus, CANCEL_ORDERS, 60_000, rate);
   if (run.ok !== CANCEL_ORDERS) console.error(`  only ${run.ok} of ${CANCEL_ORDERS} orders placed`);
   const placed = await sql<{ order_no: string }>(`select o.order_no from orders o where o.id > ? and exists (select 1 from order_item i where i.order_id = o.id and i.sku_id in (${skus.map(() => '?').join(',')}))`, [Number(before[0].m ?? 0), ...skus]);
   return placed.map((r) => r.order_no);
@@ -242,24 +260,36 @@ async function placeForCancel(app: App, tokens: string[]): Promise<string[]> {
 
 try {
   // ---- 1. placement
+  const worker = await startWorker();
   const app = await startInstance('place', { ORDER_PAYMENT_TIMEOUT: '30m' });
   const tokens = await loginMany(app.http!.url, CONCURRENCY, 'bench-orders-user');
   // Warm-up: JIT, pools, prepared paths.
   await load(app, 'warm-up', tokens, await freshSkus(app, 20, 1_000_000), 1000, 3000);
-  await placementScenario(app, tokens, 'spread', 200, 1_000_000, COUNT);
-  await placementScenario(app, tokens, 'one hot SKU, enough stock', 1, 1_000_000, COUNT);
-  await placementScenario(app, tokens, 'one hot SKU, stock < attempts', 1, 500, 2000);
+  if (process.env.BENCH_ONLY !== 'cancel') {
+    await placementScenario(app, tokens, 'spread', 200, 1_000_000, COUNT);
+    await placementScenario(app, tokens, 'one hot SKU, enough stock', 1, 1_000_000, COUNT);
+    await placementScenario(app, tokens, 'one hot SKU, stock < attempts', 1, 500, 2000);
+  }
   await app.close();
+  // The worker drains the CREATED fan-out of the placement runs before the lateness runs start.
+  await drained();
 
   // ---- 2. auto-cancel lateness
   console.log(`\n## auto-cancel lateness (${CANCEL_ORDERS} orders, ORDER_PAYMENT_TIMEOUT=${CANCEL_TIMEOUT})`);
   const delayApp = await startInstance('cancel', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
-  const delayOrders = await placeForCancel(delayApp, tokens);
-  const project = await lateness('project: delay message + cg-order-timeout', delayOrders, Date.now() + 30_000);
+  const projectAt: { rate: number; result: Awaited<ReturnType<typeof lateness>> }[] = [];
+  for (const rate of CANCEL_RATES) {
+    const paced = await placeForCancel(delayApp, tokens, rate);
+    projectAt.push({ rate, result: await lateness(`project: delay message + cg-order-timeout, placed at ${rate}/s`, paced, Date.now() + 60_000) });
+    await drained();
+  }
+  const burst = await placeForCancel(delayApp, tokens, 0);
+  await lateness(`project, the ${CANCEL_ORDERS} placed in one burst`, burst, Date.now() + 60_000);
   await delayApp.close();
+  await worker.stop();
 
-  const pollApp = await startInstance('poll', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT, ROLE: 'api' });
-  const pollOrders = await placeForCancel(pollApp, tokens);
+  // The old way runs no timeout consumer at all: no worker.
+  const pollApp = await startInstance('poll', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
   const orders = pollApp.services.orders as OrderService;
   let polling = true;
   const poller = (async () => {
@@ -275,12 +305,17 @@ try {
       await new Promise((r) => setTimeout(r, Math.max(0, POLLER_INTERVAL_MS - (Date.now() - started))));
     }
   })();
-  const baseline = await lateness('baseline: table-scan poller every 5 s', pollOrders, Date.now() + 30_000);
+  // The poller runs from the start, as it would in production: placement overlaps the deadlines.
+  const baselineRate = CANCEL_RATES[0]!;
+  const pollOrders = await placeForCancel(pollApp, tokens, baselineRate);
+  const baseline = await lateness(`baseline: table-scan poller every 5 s, placed at ${baselineRate}/s`, pollOrders, Date.now() + 60_000);
   polling = false;
   await poller;
   await pollApp.close();
-  console.log(`  ratio baseline / project lateness: p50 ×${(baseline.p50 / project.p50).toFixed(1)}, p99 ×${(baseline.p99 / project.p99).toFixed(1)}`);
+  const project = projectAt[0]!.result;
+  console.log(`  ratio baseline / project lateness (both placed at ${baselineRate}/s): p50 ×${(baseline.p50 / project.p50).toFixed(1)}, p99 ×${(baseline.p99 / project.p99).toFixed(1)}`);
   console.log(`\nbench finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
 } finally {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await broker.stop();
+  rmSync(brokerDir, { recursive: true, force: true });
 }

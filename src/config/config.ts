@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   ROCKETMQ_ACCESS_KEY: optionalText,
   ROCKETMQ_SECRET_KEY: optionalText,
   MQ_LONG_POLLING_TIMEOUT: duration('5s'),
+  MQ_CONSUMER_MAX_CACHED_MESSAGES: z.coerce.number().int().min(1).max(1024).default(64),
   EMBEDDED_BROKER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   BROKER_DATA_DIR: z.string().default('./data/broker'),
   INSTANCE_ID: optionalText,
@@ -121,6 +122,8 @@ export interface Config {
     secretKey?: string;
     embeddedBrokerPort: number;
     longPollingTimeoutMs: number;
+    /** Messages a push consumer holds at once (received, not yet acked): bounds each group's handler concurrency. */
+    consumerMaxCachedMessages: number;
     brokerDataDir: string;
   };
   auth: { sessionTtlMs: number; loginRateLimit: number; loginRateWindowMs: number; adminPassword?: string };
@@ -203,6 +206,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       secretKey: e.ROCKETMQ_SECRET_KEY,
       embeddedBrokerPort: e.EMBEDDED_BROKER_PORT,
       longPollingTimeoutMs: e.MQ_LONG_POLLING_TIMEOUT,
+      consumerMaxCachedMessages: e.MQ_CONSUMER_MAX_CACHED_MESSAGES,
       brokerDataDir: e.BROKER_DATA_DIR,
     },
     auth: {

@@ -33,7 +33,16 @@ export interface RocketMqOptions {
    * receives, so this bounds graceful-shutdown time too (RocketMQ accepts 5-20 s).
    */
   longPollingTimeoutMs?: number;
+  /**
+   * Messages a push consumer holds at once (received, not yet acked). The client consumes all of
+   * them concurrently, so this bounds each group's handler concurrency: the client's default
+   * (1024) let a burst of order timeouts start ~1000 WeChat Pay queries at once, which then timed
+   * out behind one another.
+   */
+  consumerMaxCachedMessages?: number;
 }
+
+export const DEFAULT_CONSUMER_MAX_CACHED_MESSAGES = 64;
 
 export const DEFAULT_LONG_POLLING_TIMEOUT_MS = 5_000;
 
@@ -191,6 +200,7 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
       ...this.baseClientOptions(),
       consumerGroup: subscription.group,
       longPollingTimeout: this.options.longPollingTimeoutMs ?? DEFAULT_LONG_POLLING_TIMEOUT_MS,
+      maxCacheMessageCount: this.options.consumerMaxCachedMessages ?? DEFAULT_CONSUMER_MAX_CACHED_MESSAGES,
       subscriptions: new Map([[subscription.topic, subscription.tagExpression]]),
       // FIFO groups: consume the message groups of one received batch in parallel, each still in
       // order (the client's default runs the whole batch one message at a time).
