@@ -223,10 +223,10 @@ export class OrderService {
     if (options.expiredAtOrBefore && current.expiresAt > options.expiredAtOrBefore) return null;
 
     const now = new Date();
+    const patch = Object.fromEntries(Object.entries(options.patch ?? {}).filter(([, value]) => value !== undefined)) as TransitionPatch;
     const sets = ['`status` = ?', '`version` = `version` + 1', '`updated_at` = ?'];
     const params: unknown[] = [to, now];
-    for (const [key, value] of Object.entries(options.patch ?? {}) as [keyof TransitionPatch, unknown][]) {
-      if (value === undefined) continue;
+    for (const [key, value] of Object.entries(patch) as [keyof TransitionPatch, unknown][]) {
       sets.push(`\`${PATCH_COLUMNS[key]}\` = ?`);
       params.push(value);
     }
@@ -235,7 +235,6 @@ export class OrderService {
     if (r.affectedRows !== 1) return null;
 
     // The row is locked until commit: what it now holds is exactly what was just written.
-    const patch = Object.fromEntries(Object.entries(options.patch ?? {}).filter(([, value]) => value !== undefined));
     const updated: OrderRow = { ...current, ...patch, status: to, version: current.version + 1, updatedAt: now };
     emit<OrderStatusChangedEvent>(statusMessage(updated, to, current.status, options.reason, now));
     return updated;

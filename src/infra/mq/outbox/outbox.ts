@@ -169,7 +169,11 @@ export class OutboxRelay {
     return sent;
   }
 
-  /** FIFO groups of these records that still have an older row waiting in the outbox. */
+  /**
+   * FIFO groups of these records that still have an older row waiting in the outbox (unsent, or
+   * held by another relay): their rows wait. Pass the transaction's own `em` inside one: tx.execute
+   * runs on its connection, where another pooled connection could deadlock the pool under load.
+   */
   private async groupsWithWaitingRows(em: EntityManager, records: OutboxRecord[]): Promise<Set<string>> {
     const firstId = new Map<string, number>();
     for (const r of records) if (r.messageGroup && !firstId.has(r.messageGroup)) firstId.set(r.messageGroup, r.id);
@@ -240,7 +244,7 @@ export class OutboxRelay {
         );
         if (raw.length === 0) return 0;
         const records = raw.map(fromRaw);
-        const blocked = await this.groupsWithOlderRows(tx, records);
+        const blocked = await this.groupsWithWaitingRows(tx, records);
         const { sent, failed } = await this.publishLanes(records.filter((r) => !r.messageGroup || !blocked.has(r.messageGroup)));
         if (sent.length > 0) await tx.execute(`delete from outbox_message where id in (${sent.map(() => '?').join(',')})`, sent);
         if (failed.length > 0) await tx.execute(`update outbox_message set attempts = attempts + 1 where id in (${failed.map(() => '?').join(',')})`, failed);
@@ -248,23 +252,6 @@ export class OutboxRelay {
       },
       { isolationLevel: IsolationLevel.READ_COMMITTED },
     );
-  }
-
-  /** FIFO groups whose oldest unsent row is not in this batch (another relay holds it): they wait. */
-  private async groupsWithOlderRows(tx: EntityManager, records: OutboxRecord[]): Promise<Set<string>> {
-    const firstInBatch = new Map<string, number>();
-    for (const record of records) {
-      if (record.messageGroup && !firstInBatch.has(record.messageGroup)) firstInBatch.set(record.messageGroup, record.id);
-    }
-    if (firstInBatch.size === 0) return new Set();
-    const groups = [...firstInBatch.keys()];
-    // tx.execute runs on the transaction's own connection; getConnection() would take another
-    // one from the pool, and under load every pooled connection would wait for a second one.
-    const oldest = await tx.execute<{ message_group: string; first_id: number }[]>(
-      `select message_group, min(id) as first_id from outbox_message where message_group in (${groups.map(() => '?').join(',')}) group by message_group`,
-      groups,
-    );
-    return new Set(oldest.filter((o) => Number(o.first_id) < (firstInBatch.get(o.message_group) ?? 0)).map((o) => o.message_group));
   }
 
   /** Resolves when every fast-path publish started so far has finished (sent or left to the sweep). */
