@@ -6,31 +6,24 @@
  * simulated points and coupon services of bench/payment), and BENCH_WORKER_CPU_PROFILE=<file>
  * (diagnostics: a V8 CPU profile of the worker, written on SIGTERM).
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
 import type { CouponRewardSettings } from '../../src/modules/payment/pay-fanout.consumers.js';
 import type { PointsService } from '../../src/modules/points/points.service.js';
+import { startCpuProfile } from './cpu-profile.js';
 
 const app = await createApp(loadConfig({ ...process.env, ROLE: 'worker' }), { logger: createLogger({ level: (process.env.BENCH_WORKER_LOG_LEVEL ?? 'error') as 'error' }) });
 (app.services.points as PointsService).simulatedLatencyMs = Number(process.env.BENCH_POINTS_LATENCY_MS ?? 0);
 (app.services.couponReward as CouponRewardSettings).simulatedLatencyMs = Number(process.env.BENCH_COUPON_LATENCY_MS ?? 0);
-const profileFile = process.env.BENCH_WORKER_CPU_PROFILE;
-const profiler = new Session();
-if (profileFile) {
-  profiler.connect();
-  await profiler.post('Profiler.enable');
-  await profiler.post('Profiler.start');
-}
+const profiler = await startCpuProfile(process.env.BENCH_WORKER_CPU_PROFILE);
 process.stdout.write('worker ready\n');
 let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
   void (async () => {
-    if (profileFile) writeFileSync(profileFile, JSON.stringify((await profiler.post('Profiler.stop')).profile));
+    await profiler.stop();
     await app.close();
   })().finally(() => process.exit(0));
 });

@@ -28,7 +28,8 @@
  *    deadline comes at once). Baseline, at the first rate: a table-scan poller every 5 s (what
  *    the design replaces: no worker runs, and a loop doing `select ... where status =
  *    'PENDING_PAYMENT' and expires_at <= now` without the index).
- * BENCH_ONLY=cancel skips the placement runs.
+ * BENCH_ONLY=cancel skips the placement runs. Diagnostics: BENCH_API_CPU_PROFILE=<file> (the API
+ * process during the paced lateness runs), BENCH_WORKER_CPU_PROFILE=<file> (the worker).
  * Bounded: each placement run stops at BENCH_COUNT (4000) orders or BENCH_SECONDS (6) s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +46,7 @@ import { createLogger } from '../../src/infra/observability/logger.js';
 import { CatalogErrors } from '../../src/modules/catalog/catalog.errors.js';
 import type { CatalogService, StockLine } from '../../src/modules/catalog/catalog.service.js';
 import type { OrderService } from '../../src/modules/order/order.service.js';
+import { startCpuProfile } from '../lib/cpu-profile.js';
 import { spawnBroker, spawnWorker } from '../lib/processes.js';
 import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
 
@@ -278,11 +280,13 @@ try {
   console.log(`\n## auto-cancel lateness (${CANCEL_ORDERS} orders, ORDER_PAYMENT_TIMEOUT=${CANCEL_TIMEOUT})`);
   const delayApp = await startInstance('cancel', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
   const projectAt: { rate: number; result: Awaited<ReturnType<typeof lateness>> }[] = [];
+  const profiler = await startCpuProfile(process.env.BENCH_API_CPU_PROFILE);
   for (const rate of CANCEL_RATES) {
     const paced = await placeForCancel(delayApp, tokens, rate);
     projectAt.push({ rate, result: await lateness(`project: delay message + cg-order-timeout, placed at ${rate}/s`, paced, Date.now() + 60_000) });
     await drained();
   }
+  await profiler.stop();
   const burst = await placeForCancel(delayApp, tokens, 0);
   await lateness(`project, the ${CANCEL_ORDERS} placed in one burst`, burst, Date.now() + 60_000);
   await delayApp.close();

@@ -1,6 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ArgumentValidationError } from 'type-graphql';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../infra/observability/logger.js';
 
@@ -42,14 +41,6 @@ export function formatError(logger: Logger) {
           ...(original.details.field ? { field: original.details.field } : {}),
           ...(original.details.retryable ? { retryable: true } : {}),
         },
-      };
-    }
-    if (original instanceof ArgumentValidationError) {
-      return {
-        message: 'invalid input: ' + original.extensions.validationErrors.map((v) => `${v.property}: ${Object.values(v.constraints ?? {}).join(', ')}`).join('; '),
-        path: formatted.path,
-        locations: formatted.locations,
-        extensions: { code: 'BAD_USER_INPUT', reason: 'VALIDATION_FAILED' },
       };
     }
     const code = formatted.extensions?.code;
