@@ -19,7 +19,7 @@
  * baseline's server) and a worker (bench/lib/worker-process.ts, ROLE=worker: every consumer group), as in
  * production (ROLE=api|worker). The baseline does all its work in the API process.
  *
- * Same load for (a) and (b): BENCH_ORDERS (200) notifications offered at BENCH_RATE (15) per
+ * Same load for (a) and (b): BENCH_ORDERS (400) notifications offered at BENCH_RATE (15) per
  * second, open loop (notification i leaves at start + i / rate, whatever the answers so far:
  * WeChat notifies as users pay, not as fast as the shop answers; 15/s is about what the baseline
  * can sustain at 20 in flight). Then (c) the project alone, closed loop with BENCH_CONCURRENCY (20)
@@ -36,7 +36,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createConnection } from 'mysql2/promise';
 import { operation } from '../../test/helpers/graphql-client.js';
@@ -57,7 +57,7 @@ import { simulatedReceiver } from '../../src/modules/shipping/shipping.service.j
 import { spawnBroker, spawnWorker } from '../lib/processes.js';
 import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
 
-const ORDERS = Number(process.env.BENCH_ORDERS ?? 200);
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 15);
 const MAX_MS = Number(process.env.BENCH_SECONDS ?? 90) * 1000;
@@ -279,11 +279,15 @@ async function run(label: string, target: string, rate: number): Promise<Outcome
   const startedAt = performance.timeOrigin + started;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
+  const gcPauses: number[] = [];
+  const gc = new PerformanceObserver((list) => list.getEntries().forEach((e) => gcPauses.push(e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
   for (const v of Object.values(phases)) v.length = 0;
   const r = await load(target, notifications, rate);
   if (process.env.BENCH_PHASES === '1') for (const [k, v] of Object.entries(phases)) console.log(`  ${label}: phase ${k}: n ${v.length} p50 ${percentile(v, 50).toFixed(1)} p99 ${percentile(v, 99).toFixed(1)}`);
   lag.disable();
-  console.log(`  ${label}: event-loop delay during the load p50 ${(lag.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(1)} ms`);
+  gc.disconnect();
+  console.log(`  ${label}: event-loop delay during the load p50 ${(lag.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(1)} ms; GC pauses ${gcPauses.length}, total ${gcPauses.reduce((a, b) => a + b, 0).toFixed(0)} ms, max ${Math.max(0, ...gcPauses).toFixed(1)} ms`);
   const result = summarize(label, r.latencies, r.errors, r.seconds);
   if (r.firstError) console.log(`  ${label}: first error ${r.firstError}`);
   let effects = await effectsDone(orderNos);

@@ -240,7 +240,7 @@ export class PaymentService {
                   createdAt: now,
                   updatedAt: now,
                 });
-                const paid = await this.deps.orders.transition(tx, emit, order.orderNo, ['PENDING_PAYMENT'], 'PAID', { patch: { paidAt }, reason: 'PAID' });
+                const paid = await this.deps.orders.transition(tx, emit, order.orderNo, ['PENDING_PAYMENT'], 'PAID', { patch: { paidAt }, reason: 'PAID', readBefore: order });
                 if (!paid) throw new OrderNoLongerPayable(`order ${order.orderNo} is no longer PENDING_PAYMENT`);
                 // Order lines never change after placement: the ones read with the order are the ones to sell.
                 const lines = view.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity }));
