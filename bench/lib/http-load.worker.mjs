@@ -4,14 +4,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
+import { runLoad } from './load-loop.mjs';
 
 const { url, bodies, headers = {}, concurrency, maxMs, ratePerSec } = workerData;
 const agent = new Agent({ connections: concurrency, pipelining: 1 });
 const latencies = [];
 let errors = 0;
 let firstError;
-const started = performance.now();
-const deadline = started + maxMs;
 
 async function one(i) {
   const t0 = performance.now();
@@ -26,26 +25,13 @@ async function one(i) {
   }
 }
 
-if (ratePerSec) {
-  const total = Math.min(bodies.length, Math.floor((ratePerSec * maxMs) / 1000));
-  const inflight = new Set();
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / ratePerSec;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    while (inflight.size >= concurrency) await Promise.race(inflight);
-    const p = one(i).finally(() => inflight.delete(p));
-    inflight.add(p);
-  }
-  await Promise.all(inflight);
-} else {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < bodies.length && performance.now() < deadline) await one(next++);
-    }),
-  );
-}
-const seconds = (performance.now() - started) / 1000;
+const seconds = await runLoad({
+  count: ratePerSec ? Math.min(bodies.length, Math.floor((ratePerSec * maxMs) / 1000)) : bodies.length,
+  concurrency,
+  rate: ratePerSec ?? 0,
+  maxInFlight: concurrency,
+  maxMs,
+  send: one,
+});
 await agent.close();
 parentPort.postMessage({ latencies, errors, seconds, firstError });

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
+import { runLoad } from '../lib/load-loop.mjs';
 
 const { url, query, tokens, storeId, skuIds, runId, concurrency, count, maxMs, rate } = workerData;
 const agent = new Agent({ connections: concurrency, pipelining: 1 });
@@ -11,9 +12,6 @@ const agent = new Agent({ connections: concurrency, pipelining: 1 });
 const latencies = [];
 const outcomes = { ok: 0, outOfStock: 0, other: 0 };
 let firstError;
-let next = 0;
-const started = performance.now();
-const deadline = started + maxMs;
 
 async function place(i, token) {
   const skuId = skuIds[(i * 7919) % skuIds.length];
@@ -44,24 +42,7 @@ async function place(i, token) {
   }
 }
 
-if (rate > 0) {
-  // Open loop: order i leaves at start + i / rate, whatever the answers so far.
-  const sent = [];
-  for (let i = 0; i < count && performance.now() < deadline; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    sent.push(place(i, tokens[i % tokens.length]));
-  }
-  await Promise.all(sent);
-} else {
-  // Closed loop: `concurrency` clients, each with its own session, one order at a time.
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, client) => {
-      const token = tokens[client % tokens.length];
-      while (next < count && performance.now() < deadline) await place(next++, token);
-    }),
-  );
-}
-const seconds = (performance.now() - started) / 1000;
+// Closed loop: each client keeps its own session; open loop: sessions taken in turn.
+const seconds = await runLoad({ count, concurrency, rate, maxMs, send: (i, client) => place(i, tokens[client % tokens.length]) });
 await agent.close();
 parentPort.postMessage({ latencies, outcomes, seconds, firstError });

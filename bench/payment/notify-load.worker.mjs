@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
+import { runLoad } from '../lib/load-loop.mjs';
 
 const { url, notifications, concurrency, maxMs, rate } = workerData;
 const agent = new Agent({ connections: rate > 0 ? 1000 : concurrency, pipelining: 1 });
@@ -13,9 +14,6 @@ const latencies = [];
 const statuses = {};
 let errors = 0;
 let firstError;
-let next = 0;
-const started = performance.now();
-const deadline = started + maxMs;
 async function post(n) {
   const t0 = performance.now();
   try {
@@ -30,21 +28,6 @@ async function post(n) {
     firstError ??= String(err);
   }
 }
-if (rate > 0) {
-  const sent = [];
-  for (let i = 0; i < notifications.length && performance.now() < deadline; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    sent.push(post(notifications[i]));
-  }
-  await Promise.all(sent);
-} else {
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < notifications.length && performance.now() < deadline) await post(notifications[next++]);
-    }),
-  );
-}
-const seconds = (performance.now() - started) / 1000;
+const seconds = await runLoad({ count: notifications.length, concurrency, rate, maxMs, send: (i) => post(notifications[i]) });
 await agent.close();
 parentPort.postMessage({ latencies, errors, statuses, seconds, firstError, endedAt: performance.timeOrigin + performance.now() });

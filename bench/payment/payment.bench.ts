@@ -12,8 +12,9 @@
  *  (a) baseline: the notify handler as it was before the redesign, mounted in this process on its
  *      own port: verify, then status + stock, points, coupon, SMS and shipping inline, in sequence,
  *      before answering WeChat;
- *  (b) project: the BFF's POST /pay/wechat/notify (payment + status + stock in one transaction
- *      behind a half message; points, coupon, SMS and shipping in their own consumer groups).
+ *  (b) project: the BFF's POST /pay/wechat/notify (payment + status + stock + the outbox rows of
+ *      its messages in one transaction; points, coupon, SMS and shipping in their own consumer
+ *      groups).
  *
  * Processes: the broker (CLI), the API (this process, ROLE=api: the notify endpoint and the
  * baseline's server) and a worker (bench/lib/worker-process.ts, ROLE=worker: every consumer group), as in
@@ -27,7 +28,7 @@
  * Reported: p50/p99 and throughput of the notify answers, the p99 ratio of (a) to (b), and the
  * time from the first notification until every effect of every order is in place (rows checked).
  * Bounded: each run stops after BENCH_SECONDS (90) s.
- * Diagnostics: BENCH_PHASES=1 prints half-message send / EndTransaction / local-transaction times,
+ * Diagnostics: BENCH_PHASES=1 prints local-transaction times,
  * BENCH_ONLY=project skips the baseline, BENCH_CHILD_LOGS=1 shows the worker's logs.
  */
 import { randomBytes } from 'node:crypto';
@@ -250,13 +251,8 @@ await new Promise<void>((resolve) => baselineServer.listen(0, '127.0.0.1', resol
 const baselineUrl = `http://127.0.0.1:${(baselineServer.address() as AddressInfo).port}${PAY_NOTIFY_PATH}`;
 
 // ---------------------------------------------------------------- run both
-const phases: Record<string, number[]> = { send: [], commit: [], local: [] };
+const phases: Record<string, number[]> = { local: [] };
 if (process.env.BENCH_PHASES === '1') {
-  const producer = (app.bus as any).producer;
-  const origSend = producer.send.bind(producer);
-  producer.send = async (...a: any[]) => { const t = performance.now(); try { return await origSend(...a); } finally { if (a[1]) phases.send!.push(performance.now() - t); } };
-  const origBegin = producer.beginTransaction.bind(producer);
-  producer.beginTransaction = () => { const tx = origBegin(); const c = tx.commit.bind(tx); tx.commit = async () => { const t = performance.now(); try { return await c(); } finally { phases.commit!.push(performance.now() - t); } }; return tx; };
   const origTx = app.outbox.transactional.bind(app.outbox);
   (app.outbox as any).transactional = async (...a: any[]) => { const t = performance.now(); try { return await (origTx as any)(...a); } finally { phases.local!.push(performance.now() - t); } };
 }
@@ -302,7 +298,7 @@ async function run(label: string, target: string, rate: number): Promise<Outcome
 
 console.log(`payment bench: ${ORDERS} orders per run, offered at ${RATE} notifications/s (open loop), then the project alone closed-loop with ${CONCURRENCY} concurrent; third-party latency: points ${LATENCY.points} ms, coupon ${LATENCY.coupon} ms, SMS ${LATENCY.sms} ms, logistics ${LATENCY.logistics} ms`);
 const baseline = process.env.BENCH_ONLY === 'project' ? undefined : await run('(a) baseline: inline fan-out in notify', baselineUrl, RATE);
-const project = await run('(b) project: tx message + consumers', `${url}${PAY_NOTIFY_PATH}`, RATE);
+const project = await run('(b) project: outbox + consumers', `${url}${PAY_NOTIFY_PATH}`, RATE);
 const saturated = await run(`(c) project, closed loop ${CONCURRENCY} concurrent`, `${url}${PAY_NOTIFY_PATH}`, 0);
 
 if (!baseline) {

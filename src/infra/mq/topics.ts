@@ -24,7 +24,7 @@ export const TOPIC_TYPES: Record<TopicName, TopicMessageType> = {
   TopicOrderStatus: 'FIFO',
   // Transactional: the pay-success fan-out is committed together with the local payment
   // transaction, so a crash between the two can neither lose nor invent it.
-  TopicOrderPaySuccess: 'TRANSACTION',
+  TopicOrderPaySuccess: 'NORMAL',
   TopicOrderRefund: 'TRANSACTION',
   TopicSeckillOrder: 'NORMAL',
 };

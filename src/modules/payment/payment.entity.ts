@@ -26,7 +26,7 @@ export const Payment = defineEntity({
     outcome: p.enum(PaymentOutcomeValues),
     /** NOTIFY (WeChat's notification) or QUERY (the timeout probe asked WeChat). */
     source: p.string().length(16),
-    /** Id of the half message sent with the local transaction that wrote this row (APPLIED): the check-back compares it. */
+    /** Which handling of the notification wrote this row (APPLIED); carried by its TopicOrderPaySuccess message. */
     attemptId: p.string().length(36).nullable(),
     successTime: p.datetime(3).nullable(),
     ...timestamps,

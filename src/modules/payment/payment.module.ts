@@ -1,5 +1,4 @@
 import express from 'express';
-import { Topics } from '../../infra/mq/topics.js';
 import { PAY_NOTIFY_PATH } from '../../infra/wechat/externals.js';
 import { writeNotifyAnswer } from '../../infra/wechat/pay/wechat-pay.notify.js';
 import type { CatalogService } from '../catalog/catalog.service.js';
@@ -21,9 +20,8 @@ import { PaymentService } from './payment.service.js';
 const MAX_NOTIFY_BODY = '64kb';
 
 /**
- * WeChat Pay: payOrder/simulatePayment, the notify endpoint, the pay-success check-back, the
- * timeout probe, and the coupon-reward and SMS fan-out consumers. Needs the order, catalog and
- * coupon modules before it.
+ * WeChat Pay: payOrder/simulatePayment, the notify endpoint, the timeout probe, and the
+ * coupon-reward and SMS fan-out consumers. Needs the order, catalog and coupon modules before it.
  */
 export const paymentModule: ModuleFactory = ({ config, orm, bus, outbox, externals, logger, metrics, services }) => {
   const orders = services.orders as OrderService | undefined;
@@ -34,8 +32,6 @@ export const paymentModule: ModuleFactory = ({ config, orm, bus, outbox, externa
     { orm, bus, outbox, orders, catalog, pay: externals.pay, simulatePayment: externals.simulatePayment, logger, metrics },
     { localMode: config.localMode },
   );
-  // Before bus.start(): the producer must list the topic to receive its check-backs.
-  bus.setTransactionChecker(Topics.OrderPaySuccess, (envelope) => payments.checkPaySuccess(envelope));
   orders.setPaymentStatusProbe(payments.probe);
   const couponReward: CouponRewardSettings = { simulatedLatencyMs: 0 };
   const rule = { couponCode: DEFAULT_PAY_REWARD_COUPON_CODE, minPayableFen: DEFAULT_PAY_REWARD_MIN_FEN };

@@ -19,7 +19,6 @@ import type { PaymentProbeResult, PaymentStatusProbe } from '../order/payment-st
 import { PAY_SUCCESS_TAG, type OrderPaidEvent } from './payment-events.js';
 import { Payment, type PaymentRow } from './payment.entity.js';
 import { OrderNoLongerPayable, PaymentErrors } from './payment.errors.js';
-import { DEFAULT_CHECK_ROLLBACK_AFTER_MS, InflightTransactions, decide } from './transaction-check.js';
 
 /** A payment WeChat Pay vouched for (verified notification, or the order-query answer). */
 export interface VerifiedPayment {
@@ -53,15 +52,11 @@ export interface PaymentServiceDeps {
 
 /**
  * WeChat Pay for orders: the `wx.requestPayment` parameters, the notify endpoint (verify, then
- * exactly once: payment row + PENDING_PAYMENT → PAID + stock sold in one DB transaction, behind
- * a half message on TopicOrderPaySuccess whose check-back reads the payment row), the timeout
+ * exactly once: payment row + PENDING_PAYMENT → PAID + stock sold in one DB transaction, with
+ * TopicOrderPaySuccess and the PAID status event in the same transaction's outbox), the timeout
  * probe, and the recording (then refund) of money for orders that could no longer take it.
  */
 export class PaymentService {
-  /** Local transactions running behind half messages in this process (check-backs answer 'unknown' for them). */
-  readonly inflight = new InflightTransactions();
-  /** See DEFAULT_CHECK_ROLLBACK_AFTER_MS; tests shorten it. */
-  checkRollbackAfterMs = DEFAULT_CHECK_ROLLBACK_AFTER_MS;
   private unappliedHandler?: UnappliedPaymentHandler;
   private refundNotificationHandler?: RefundNotificationHandler;
   private readonly log: Logger;
@@ -210,9 +205,10 @@ export class PaymentService {
   }
 
   /**
-   * Records a payment exactly once. For an unpaid order: half message on TopicOrderPaySuccess,
-   * then ONE DB transaction (payment row, PENDING_PAYMENT → PAID with its outbox PAID status
-   * event, reserved stock → sold), then commit; a crash in between is settled by the check-back.
+   * Records a payment exactly once. For an unpaid order: ONE DB transaction (payment row,
+   * PENDING_PAYMENT → PAID, reserved stock → sold, and the outbox rows of TopicOrderPaySuccess and
+   * the PAID status event); the outbox publishes them after commit, and its sweep publishes what a
+   * crash or a broker outage left behind. Nothing here waits for the broker.
    * For an order that can no longer take it: the payment is recorded UNAPPLIED and refunded.
    */
   async applyPayment(payment: VerifiedPayment, view: OrderView, log: Logger = this.log): Promise<PaymentApplyOutcome> {
@@ -221,36 +217,30 @@ export class PaymentService {
       const paidAt = payment.successTime ?? new Date();
       const attemptId = randomUUID();
       try {
-        await this.inflight.run(payment.transactionId, () =>
-          this.deps.bus.publishTransactional(paidMessage(order, payment, paidAt, attemptId), (halfSent) =>
-            this.deps.outbox.transactional(
-              this.deps.orm.em.fork(),
-              async (tx, emit) => {
-                // The insert comes first: concurrent copies queue on the unique key, not the order row.
-                const now = new Date();
-                await tx.insert(Payment, {
-                  transactionId: payment.transactionId,
-                  orderNo: order.orderNo,
-                  userId: order.userId,
-                  amountFen: payment.amountFen,
-                  outcome: 'APPLIED',
-                  source: payment.source,
-                  attemptId,
-                  successTime: payment.successTime ?? null,
-                  createdAt: now,
-                  updatedAt: now,
-                });
-                const paid = await this.deps.orders.transition(tx, emit, order.orderNo, ['PENDING_PAYMENT'], 'PAID', { patch: { paidAt }, reason: 'PAID', readBefore: order });
-                if (!paid) throw new OrderNoLongerPayable(`order ${order.orderNo} is no longer PENDING_PAYMENT`);
-                // Order lines never change after placement: the ones read with the order are the ones to sell.
-                const lines = view.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity }));
-                const sold = await this.deps.catalog.commitSold(tx, lines);
-                if (sold !== lines.length) log.error({ orderNo: order.orderNo, lines: lines.length, sold }, 'paid order had stock lines that were not reserved');
-              },
-              { beforeCommit: halfSent },
-            ),
-          ),
-        );
+        await this.deps.outbox.transactional(this.deps.orm.em.fork(), async (tx, emit) => {
+          // The insert comes first: concurrent copies queue on the unique key, not the order row.
+          const now = new Date();
+          await tx.insert(Payment, {
+            transactionId: payment.transactionId,
+            orderNo: order.orderNo,
+            userId: order.userId,
+            amountFen: payment.amountFen,
+            outcome: 'APPLIED',
+            source: payment.source,
+            attemptId,
+            successTime: payment.successTime ?? null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const paid = await this.deps.orders.transition(tx, emit, order.orderNo, ['PENDING_PAYMENT'], 'PAID', { patch: { paidAt }, reason: 'PAID', readBefore: order });
+          if (!paid) throw new OrderNoLongerPayable(`order ${order.orderNo} is no longer PENDING_PAYMENT`);
+          // Order lines never change after placement: the ones read with the order are the ones to sell.
+          const lines = view.items.map((i) => ({ skuId: i.skuId, quantity: i.quantity }));
+          const sold = await this.deps.catalog.commitSold(tx, lines);
+          if (sold !== lines.length) log.error({ orderNo: order.orderNo, lines: lines.length, sold }, 'paid order had stock lines that were not reserved');
+          // The fan-out's message commits with the payment or not at all; the outbox sends it after commit.
+          emit(paidMessage(order, payment, paidAt, attemptId));
+        });
         log.info({ orderNo: order.orderNo, transactionId: payment.transactionId, source: payment.source }, 'payment recorded; order paid');
         return 'applied';
       } catch (err) {
@@ -297,22 +287,6 @@ export class PaymentService {
     // Throwing makes the notify answer a failure: WeChat re-sends, and the refund is tried again.
     if (!this.unappliedHandler) throw new Error('no refund handler for unapplied payments');
     await this.unappliedHandler(payment);
-  }
-
-  // ---------------------------------------------------------------- transaction check-back
-
-  /** Check-back of TopicOrderPaySuccess: commit iff the attempt's payment row committed. */
-  async checkPaySuccess(envelope: Envelope): Promise<TransactionDecision> {
-    const data = envelope.data as Partial<OrderPaidEvent> | undefined;
-    if (!data?.transactionId) return 'rollback';
-    const inflight = this.inflight.has(data.transactionId);
-    const row = await this.lockedPayment(data.transactionId);
-    return decide(row?.outcome === 'APPLIED' && row.attemptId === data.attemptId, inflight, envelope.producedAt, this.checkRollbackAfterMs);
-  }
-
-  /** A share-locking read: waits for a transaction that inserted this row but has not committed yet. */
-  private lockedPayment(transactionId: string): Promise<PaymentRow | null> {
-    return this.deps.orm.em.fork().transactional((tx) => tx.findOne(Payment, { transactionId }, { lockMode: LockMode.PESSIMISTIC_READ }));
   }
 
   // ---------------------------------------------------------------- timeout probe

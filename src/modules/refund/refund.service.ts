@@ -15,7 +15,7 @@ import type { OrderStatus } from '../order/order-events.js';
 import type { OrderService } from '../order/order.service.js';
 import type { PaymentRow } from '../payment/payment.entity.js';
 import type { PaymentService } from '../payment/payment.service.js';
-import { DEFAULT_CHECK_ROLLBACK_AFTER_MS, InflightTransactions, decide } from '../payment/transaction-check.js';
+import { DEFAULT_CHECK_ROLLBACK_AFTER_MS, InflightTransactions, decide } from './transaction-check.js';
 import type { OrderRefundRequestedEvent } from './refund-events.js';
 import { Refund, type RefundRow, type RefundSource } from './refund.entity.js';
 import { MAX_REFUND_REASON_LENGTH, RefundErrors } from './refund.errors.js';

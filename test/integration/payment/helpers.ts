@@ -113,3 +113,23 @@ export function groupStats(app: TestApp, group: string) {
 export async function gqlPay(app: TestApp, c: Customer, orderNo: string) {
   return gql(app.url, payOps.payOrder, { orderNo }, c.token);
 }
+
+/**
+ * Simulates a process crash right after the next `times` outbox commits: the rows are committed
+ * but this process never publishes them (what a crashed instance leaves behind for the sweep).
+ */
+export function skipNextOutboxPublishes(app: TestApp, times = 1): () => void {
+  const outbox = app.outbox as unknown as { publishCommitted: (records: unknown[]) => Promise<number> };
+  const original = outbox.publishCommitted;
+  let left = times;
+  outbox.publishCommitted = async function (this: unknown, records: unknown[]) {
+    if (left > 0) {
+      left--;
+      return 0;
+    }
+    return original.call(this, records);
+  };
+  return () => {
+    outbox.publishCommitted = original;
+  };
+}

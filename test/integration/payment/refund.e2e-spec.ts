@@ -35,7 +35,6 @@ describe('refunds through a transactional message', () => {
   beforeAll(async () => {
     app = await startTestApp({ database: 'payment_refund' });
     refunds(app).checkRollbackAfterMs = 1_000;
-    payments(app).checkRollbackAfterMs = 1_000;
   });
   afterAll(async () => {
     await app?.close();

@@ -84,12 +84,10 @@ export class OutboxRelay {
   /**
    * Runs `work` in a transaction on `em`; every message passed to `emit` is committed with it
    * and published after the commit (not awaited: the caller's response never waits on the broker).
-   * `beforeCommit` is awaited just before COMMIT; its rejection rolls the transaction back.
    */
   async transactional<R>(
     em: EntityManager,
     work: (tx: EntityManager, emit: <T>(m: OutgoingMessage<T>) => void) => Promise<R>,
-    options: { beforeCommit?: Promise<void> } = {},
   ): Promise<R> {
     let staged: OutboxRecord[] = [];
     const result = await em.transactional(async (tx) => {
@@ -97,8 +95,6 @@ export class OutboxRelay {
       const r = await work(tx, (m) => void messages.push(m));
       await tx.flush();
       staged = messages.length > 0 ? await this.stage(tx, messages) : [];
-      // Last step before COMMIT (e.g. a half message in flight): if it fails, nothing commits.
-      await options.beforeCommit;
       return r;
     });
     if (staged.length > 0) this.track(this.publishCommitted(staged));
