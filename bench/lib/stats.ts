@@ -1,3 +1,5 @@
+import { runLoad as runSchedule } from './load-loop.mjs';
+
 /** Percentile of an unsorted sample (nearest-rank). */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return NaN;
@@ -32,7 +34,7 @@ export function formatResult(r: RunResult): string {
 }
 
 /**
- * Runs `task` from `concurrency` workers until `count` tasks have run or `maxMs` has passed,
+ * Runs `task` from `concurrency` clients (closed loop, bench/lib/load-loop.mjs) until `count` tasks have run or `maxMs` has passed,
  * recording each task's latency. Bounded in count and time.
  */
 export async function runLoad(
@@ -42,27 +44,22 @@ export async function runLoad(
 ): Promise<RunResult> {
   const latencies: number[] = [];
   let errors = 0;
-  let next = 0;
   let firstError: unknown;
-  const started = performance.now();
-  const deadline = started + options.maxMs;
-  await Promise.all(
-    Array.from({ length: options.concurrency }, async () => {
-      while (next < options.count && performance.now() < deadline) {
-        const i = next++;
-        const t0 = performance.now();
-        try {
-          await task(i);
-          latencies.push(performance.now() - t0);
-        } catch (err) {
-          errors++;
-          firstError ??= err;
-        }
+  const seconds = await runSchedule({
+    ...options,
+    send: async (i) => {
+      const t0 = performance.now();
+      try {
+        await task(i);
+        latencies.push(performance.now() - t0);
+      } catch (err) {
+        errors++;
+        firstError ??= err;
       }
-    }),
-  );
+    },
+  });
   if (firstError) console.error(`${label}: first error: ${(firstError as Error).message}`);
-  return summarize(label, latencies, errors, (performance.now() - started) / 1000);
+  return summarize(label, latencies, errors, seconds);
 }
 
 /** Runs bench/lib/http-load.worker.mjs and summarizes what it measured. */
