@@ -260,13 +260,21 @@ export class OrderService {
    * (coupon first, then stock in SKU order: the placement lock order). Null when it was not
    * (or no longer) cancellable under the given guards.
    */
-  async cancelInTransaction(tx: EntityManager, emit: Emit, orderNo: string, reason: 'USER_CANCELLED' | 'PAYMENT_TIMEOUT', guards: Pick<TransitionOptions, 'userId' | 'expiredAtOrBefore'> = {}): Promise<OrderRow | null> {
-    const cancelled = await this.transition(tx, emit, orderNo, ['PENDING_PAYMENT'], 'CANCELLED', { ...guards, reason, patch: { cancelledAt: new Date(), cancelReason: reason } });
+  async cancelInTransaction(
+    tx: EntityManager,
+    emit: Emit,
+    orderNo: string,
+    reason: 'USER_CANCELLED' | 'PAYMENT_TIMEOUT',
+    guards: Pick<TransitionOptions, 'userId' | 'expiredAtOrBefore'> = {},
+    readBefore?: OrderView,
+  ): Promise<OrderRow | null> {
+    const cancelled = await this.transition(tx, emit, orderNo, ['PENDING_PAYMENT'], 'CANCELLED', { ...guards, reason, patch: { cancelledAt: new Date(), cancelReason: reason }, readBefore: readBefore?.order });
     if (!cancelled) return null;
     if (cancelled.userCouponId !== null && cancelled.userCouponId !== undefined) {
       await this.deps.coupons.releaseForOrder(tx, cancelled.userCouponId, orderNo);
     }
-    const items = await tx.find(OrderItem, { orderId: cancelled.id });
+    // Order lines never change after placement: lines read with the order are still its lines.
+    const items = readBefore?.order.id === cancelled.id ? readBefore.items : await tx.find(OrderItem, { orderId: cancelled.id });
     const released = await this.deps.catalog.release(tx, items);
     if (released !== items.length) {
       this.deps.logger.error({ orderNo, lines: items.length, released }, 'cancelled order had stock lines that were no longer reserved');
@@ -308,8 +316,9 @@ export class OrderService {
    * timeout consumer and the sweep; safe to run concurrently from several instances.
    */
   async closeIfUnpaid(em: EntityManager, log: Logger, orderNo: string, now = new Date()): Promise<CloseOutcome> {
-    const order = await em.findOne(Order, { orderNo });
-    if (!order) return 'missing';
+    const view = await this.findByOrderNo(em, orderNo);
+    if (!view) return 'missing';
+    const { order } = view;
     if (order.status !== 'PENDING_PAYMENT') return 'not-pending';
     if (order.expiresAt > now) return 'not-expired';
     // Never inside a DB transaction: this may call WeChat Pay.
@@ -319,7 +328,7 @@ export class OrderService {
       return 'paid';
     }
     if (paid === 'UNKNOWN') return 'unknown';
-    const cancelled = await this.deps.outbox.transactional(em, (tx, emit) => this.cancelInTransaction(tx, emit, orderNo, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: now }));
+    const cancelled = await this.deps.outbox.transactional(em, (tx, emit) => this.cancelInTransaction(tx, emit, orderNo, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: now }, view));
     if (!cancelled) return 'not-pending';
     log.info({ orderNo, lateMs: now.getTime() - order.expiresAt.getTime() }, 'unpaid order closed');
     return 'cancelled';

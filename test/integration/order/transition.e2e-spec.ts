@@ -1,6 +1,8 @@
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import type { OrderView } from '../../../src/modules/order/order.service.js';
-import { createSkus, login, orderRow, orderService, placeOrder } from './helpers.js';
+import { NEVER_PAID_PROBE } from '../../../src/modules/order/payment-status.port.js';
+import { queryRows } from '../../helpers/test-db.js';
+import { createSkus, login, orderRow, orderService, placeOrder, skuRow } from './helpers.js';
 
 // transition() with `readBefore` (the pay notification's path): one conditional UPDATE on the
 // version read before; if the order moved in between, the locking read decides.
@@ -45,6 +47,27 @@ test('an order that moved since it was read is judged on its current row, not th
   expect(await pay(view)).toBeNull();
   const row = await orderRow(app, view.order.orderNo);
   expect([row!.status, Number(row!.version), row!.paid_at]).toEqual(['CANCELLED', 2, null]);
+});
+
+test('the timeout closes on the order as it is after the payment probe, not as it was read before it', async () => {
+  const view = await placedView();
+  await queryRows(app.databaseUrl, 'update orders set expires_at = ? where order_no = ?', [new Date(Date.now() - 1_000), view.order.orderNo]);
+  const orders = orderService(app);
+  // While WeChat is being asked, the owner cancels: the timeout must not cancel (and release stock) again.
+  orders.setPaymentStatusProbe({
+    check: async () => {
+      await app.outbox.transactional(app.orm.em.fork(), (tx, emit) => orders.cancelInTransaction(tx, emit, view.order.orderNo, 'USER_CANCELLED'));
+      return 'NOT_PAID';
+    },
+  });
+  try {
+    expect(await orders.closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('not-pending');
+  } finally {
+    orders.setPaymentStatusProbe(NEVER_PAID_PROBE);
+  }
+  const row = await orderRow(app, view.order.orderNo);
+  expect([row!.status, row!.cancel_reason, Number(row!.version)]).toEqual(['CANCELLED', 'USER_CANCELLED', 2]);
+  for (const item of view.items) expect(await skuRow(app, item.skuId)).toEqual({ stock: 10, reserved: 0, sold: 0 });
 });
 
 test('findByOrderNo of an unknown order is null', async () => {
