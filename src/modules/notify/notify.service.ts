@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/mysql';
+import NodeCache from 'node-cache';
 import type { Logger } from '../../infra/observability/logger.js';
 import { isExternalError } from '../../infra/wechat/wechat.errors.js';
 import type { MiniProgramApi } from '../../infra/wechat/mini-program.port.js';
@@ -14,6 +15,8 @@ import type { OrderNotification, OrderNotificationFactory } from './order-notifi
  * call deadline is 3 s, at most two calls with a token refresh): milliseconds.
  */
 export const SENDING_CLAIM_STALE_MS = 60_000;
+
+const MAX_CACHED_OPENIDS = 50_000;
 
 export type NotifyOutcome = 'sent' | 'duplicate' | 'refused' | 'skipped' | 'failed' | 'none';
 
@@ -38,6 +41,13 @@ export interface NotifyServiceDeps {
  * message's quota, so WeChat itself answers 43101 to most such duplicates).
  */
 export class NotifyService {
+  /**
+   * userId → openid. A user's openid for this mini-program never changes, and every status event
+   * of an order would otherwise read the user row again (two to five per order). Bounded, and
+   * per process: losing it costs one read.
+   */
+  private readonly openids = new NodeCache({ stdTTL: 600, checkperiod: 120, useClones: false, maxKeys: MAX_CACHED_OPENIDS });
+
   constructor(private readonly deps: NotifyServiceDeps) {}
 
   /** Sends the notification for one event. Throws (so the message is retried) only when WeChat is unavailable or another worker holds a fresh claim. */
@@ -55,15 +65,15 @@ export class NotifyService {
     if (claim === 'busy') throw new NotificationInProgressError(event.orderNo, event.seq);
     const { row } = claim;
 
-    const user = await this.deps.users.findUser(em, event.userId);
-    if (!user?.openid) {
+    const openid = await this.openidOf(em, event.userId);
+    if (!openid) {
       await this.finish(em, row, 'SKIPPED', 'NO_OPENID');
       log.warn({ userId: event.userId }, 'no WeChat openid for the order owner; notification skipped');
       return 'skipped';
     }
 
     try {
-      await notification.send(this.deps.wechat, user.openid);
+      await notification.send(this.deps.wechat, openid);
     } catch (err) {
       if (isExternalError(err, 'WECHAT_SUBSCRIBE_REFUSED')) {
         // The user did not accept this template (or used up the quota): nothing to retry.
@@ -89,6 +99,15 @@ export class NotifyService {
    * Takes the row for (orderNo, seq): inserts it as SENDING, or takes over a RETRY row or a stale
    * SENDING row with a compare-and-set on `attempts`, so two workers never both own it.
    */
+  private async openidOf(em: EntityManager, userId: number): Promise<string | null> {
+    const cached = this.openids.get<string>(userId);
+    if (cached) return cached;
+    const openid = (await this.deps.users.findUser(em, userId))?.openid ?? null;
+    // A full cache is not an error (node-cache would throw ECACHEFULL): this read still answers.
+    if (openid && this.openids.getStats().keys < MAX_CACHED_OPENIDS) this.openids.set(userId, openid);
+    return openid;
+  }
+
   private async claim(em: EntityManager, event: OrderStatusChangedEvent, notification: OrderNotification): Promise<{ row: NotificationLogRow } | 'done' | 'busy'> {
     const now = new Date();
     try {
