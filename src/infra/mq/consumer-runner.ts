@@ -28,6 +28,12 @@ export interface ConsumerDefinition<T = unknown> {
   /** Tags to receive; all when omitted. */
   tags?: readonly string[];
   /**
+   * The handler calls an outside party (WeChat, SMS, logistics): the group then holds at most
+   * MQ_CONSUMER_MAX_CACHED_MESSAGES messages at once, so a backlog does not become a thousand
+   * concurrent calls that time out behind one another. Other groups run at the client's default.
+   */
+  callsOutside?: boolean;
+  /**
    * The business key guarded by the IdempotencyGuard; return null for handlers that are
    * naturally idempotent (cache eviction, subscription fan-out).
    */
@@ -50,6 +56,7 @@ export class ConsumerRunner {
       group: definition.group,
       topic: definition.topic,
       tagExpression: definition.tags && definition.tags.length > 0 ? definition.tags.join('||') : '*',
+      callsOutside: definition.callsOutside === true,
       handle: (message) => this.run(definition, message as IncomingMessage<T>),
     });
   }

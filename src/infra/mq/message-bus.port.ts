@@ -74,6 +74,8 @@ export interface RawSubscription {
   topic: TopicName;
   /** `*`, or tags joined by `||`. */
   tagExpression: string;
+  /** Bound the group's concurrency (ConsumerDefinition.callsOutside). */
+  callsOutside?: boolean;
   handle(message: IncomingMessage): Promise<'ack' | 'retry'>;
 }
 

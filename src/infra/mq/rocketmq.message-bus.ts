@@ -34,15 +34,18 @@ export interface RocketMqOptions {
    */
   longPollingTimeoutMs?: number;
   /**
-   * Messages a push consumer holds at once (received, not yet acked). The client consumes all of
-   * them concurrently, so this bounds each group's handler concurrency: the client's default
-   * (1024) let a burst of order timeouts start ~1000 WeChat Pay queries at once, which then timed
-   * out behind one another.
+   * Messages a push consumer of a group that calls outside parties holds at once (received, not
+   * yet acked). The client consumes all of them concurrently, so this bounds the handler's
+   * concurrency: the client's default (1024) let a burst of order timeouts start ~1000 WeChat Pay
+   * queries at once, which then timed out behind one another. Groups that only touch MySQL and
+   * Redis keep the default (capping them too halved the new-user coupon consumer's throughput).
    */
   consumerMaxCachedMessages?: number;
 }
 
 export const DEFAULT_CONSUMER_MAX_CACHED_MESSAGES = 64;
+/** rocketmq-client-nodejs's own default for maxCacheMessageCount. */
+const CLIENT_MAX_CACHED_MESSAGES = 1024;
 
 export const DEFAULT_LONG_POLLING_TIMEOUT_MS = 5_000;
 
@@ -200,7 +203,7 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
       ...this.baseClientOptions(),
       consumerGroup: subscription.group,
       longPollingTimeout: this.options.longPollingTimeoutMs ?? DEFAULT_LONG_POLLING_TIMEOUT_MS,
-      maxCacheMessageCount: this.options.consumerMaxCachedMessages ?? DEFAULT_CONSUMER_MAX_CACHED_MESSAGES,
+      maxCacheMessageCount: subscription.callsOutside ? (this.options.consumerMaxCachedMessages ?? DEFAULT_CONSUMER_MAX_CACHED_MESSAGES) : CLIENT_MAX_CACHED_MESSAGES,
       subscriptions: new Map([[subscription.topic, subscription.tagExpression]]),
       // FIFO groups: consume the message groups of one received batch in parallel, each still in
       // order (the client's default runs the whole batch one message at a time).

@@ -13,6 +13,7 @@ import { orderStatusKey, readOrderStatusEvent } from './order-status-message.js'
 export function orderStatusNotifyConsumer(notify: NotifyService): ConsumerDefinition<OrderStatusChangedEvent> {
   return {
     name: 'notify-order-status',
+    callsOutside: true,
     group: ConsumerGroups.Notify,
     topic: Topics.OrderStatus,
     tags: Object.keys(NOTIFICATION_BY_EVENT),

@@ -10,6 +10,7 @@ import type { OrderService, OrderTimeoutMessage } from './order.service.js';
 export function orderTimeoutConsumer(orders: OrderService): ConsumerDefinition<OrderTimeoutMessage> {
   return {
     name: 'order-timeout',
+    callsOutside: true,
     group: ConsumerGroups.OrderTimeout,
     topic: Topics.OrderTimeout,
     idempotencyKey: (m) => m.envelope.data?.orderNo ?? m.envelope.key,

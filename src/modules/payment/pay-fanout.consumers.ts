@@ -65,6 +65,7 @@ export const SMS_CLAIM_LEASE_MS = 60_000;
 export function paySuccessSmsConsumer(sms: SmsSender, phoneOf: PhoneLookup): ConsumerDefinition<OrderPaidEvent> {
   return {
     name: 'push-pay-success',
+    callsOutside: true,
     group: ConsumerGroups.Push,
     topic: Topics.OrderPaySuccess,
     tags: [PAY_SUCCESS_TAG],

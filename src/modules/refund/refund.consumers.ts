@@ -7,6 +7,7 @@ import type { RefundService } from './refund.service.js';
 export function refundPayConsumer(refunds: RefundService): ConsumerDefinition<OrderRefundRequestedEvent> {
   return {
     name: 'refund-pay',
+    callsOutside: true,
     group: ConsumerGroups.RefundPay,
     topic: Topics.OrderRefund,
     idempotencyKey: (m) => m.envelope.data.refundNo,

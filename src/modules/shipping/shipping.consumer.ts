@@ -7,6 +7,7 @@ import type { ShippingService } from './shipping.service.js';
 export function shippingConsumer(shipping: ShippingService): ConsumerDefinition<OrderPaidEvent> {
   return {
     name: 'shipping',
+    callsOutside: true,
     group: ConsumerGroups.Shipping,
     topic: Topics.OrderPaySuccess,
     tags: [PAY_SUCCESS_TAG],
