@@ -54,13 +54,11 @@ export interface IncomingMessage<T = unknown> {
 export interface MessageBus {
   publish<T>(message: OutgoingMessage<T>): Promise<PublishReceipt>;
   /**
-   * Sends a half message and runs the local transaction alongside it, then commits the message
-   * if the local transaction succeeded or rolls it back if it threw. The local transaction gets
-   * `halfSent` and MUST await it before it commits: so it never commits without the half message
-   * stored (if the send fails, `halfSent` rejects and the local transaction rolls back). A crash
-   * between the local commit and the message commit is resolved by the topic's checker.
+   * Sends a half message, runs the local transaction, then commits the message if it succeeded
+   * or rolls it back if it threw. If the half message cannot be sent, the local transaction
+   * does not run. A crash between the two is resolved by the topic's checker.
    */
-  publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: (halfSent: Promise<void>) => Promise<R>): Promise<R>;
+  publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>): Promise<R>;
   /** Registers the check-back for a transactional topic; must be called before `start()`. */
   setTransactionChecker(topic: TopicName, checker: TransactionChecker): void;
   recall(topic: TopicName, recallHandle: string): Promise<void>;

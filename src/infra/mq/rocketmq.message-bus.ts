@@ -159,27 +159,20 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
     return { messageId: receipt.messageId, recallHandle: (receipt as { recallHandle?: string }).recallHandle };
   }
 
-  async publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: (halfSent: Promise<void>) => Promise<R>): Promise<R> {
+  async publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>): Promise<R> {
     const producer = this.requireProducer();
     const transaction = producer.beginTransaction();
-    // The half message travels while the local transaction does its work (one round trip off
-    // the caller's latency); the local transaction awaits it before committing.
-    const sending = producer.send({ topic: message.topic, tag: message.tag, keys: [message.key], body: encodeEnvelope(message) }, transaction);
-    const halfSent = sending.then(() => undefined);
-    halfSent.catch(() => undefined); // the local transaction observes it
+    const receipt = await producer.send({ topic: message.topic, tag: message.tag, keys: [message.key], body: encodeEnvelope(message) }, transaction);
     let result: R;
     try {
-      result = await localTransaction(halfSent);
+      result = await localTransaction();
     } catch (err) {
-      if (await sending.then(() => true, () => false)) {
-        await transaction.rollback().catch((rollbackErr: Error) =>
-          // The check-back will find no local effect and roll it back.
-          this.log.warn({ topic: message.topic, key: message.key, err: rollbackErr.message }, 'half message rollback failed'),
-        );
-      }
+      await transaction.rollback().catch((rollbackErr: Error) =>
+        // The check-back will find no local effect and roll it back.
+        this.log.warn({ topic: message.topic, key: message.key, err: rollbackErr.message }, 'half message rollback failed'),
+      );
       throw err;
     }
-    const receipt = await sending;
     // Not awaited, like RocketMQ's own endTransactionOneway: the local commit is what the caller
     // answers on, and a lost EndTransaction is settled by the check-back. close() waits for it.
     const ending = transaction

@@ -22,8 +22,8 @@ export const TOPIC_TYPES: Record<TopicName, TopicMessageType> = {
   TopicStoreChanged: 'NORMAL',
   TopicOrderTimeout: 'DELAY',
   TopicOrderStatus: 'FIFO',
-  // Transactional: the pay-success fan-out is committed together with the local payment
-  // transaction, so a crash between the two can neither lose nor invent it.
+  // Normal, through the outbox: its row commits with the payment transaction, so a crash can
+  // neither lose nor invent it.
   TopicOrderPaySuccess: 'NORMAL',
   TopicOrderRefund: 'TRANSACTION',
   TopicSeckillOrder: 'NORMAL',

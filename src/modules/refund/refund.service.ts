@@ -129,9 +129,8 @@ export class RefundService {
     let localStarted = false;
     try {
       return await this.inflight.run(data.refundNo, () =>
-        this.deps.bus.publishTransactional(message, async (halfSent) => {
-          // The refund waits for the half message first: with the broker down, nothing is written.
-          await halfSent;
+        // The local transaction runs only once the half message is stored: with the broker down, nothing is written.
+        this.deps.bus.publishTransactional(message, async () => {
           localStarted = true;
           return this.deps.outbox.transactional(this.deps.orm.em.fork(), async (tx, emit) => {
             const row = tx.create(Refund, {
