@@ -95,10 +95,6 @@ export class NotifyService {
     return 'sent';
   }
 
-  /**
-   * Takes the row for (orderNo, seq): inserts it as SENDING, or takes over a RETRY row or a stale
-   * SENDING row with a compare-and-set on `attempts`, so two workers never both own it.
-   */
   private async openidOf(em: EntityManager, userId: number): Promise<string | null> {
     const cached = this.openids.get<string>(userId);
     if (cached) return cached;
@@ -108,6 +104,10 @@ export class NotifyService {
     return openid;
   }
 
+  /**
+   * Takes the row for (orderNo, seq): inserts it as SENDING, or takes over a RETRY row or a stale
+   * SENDING row with a compare-and-set on `attempts`, so two workers never both own it.
+   */
   private async claim(em: EntityManager, event: OrderStatusChangedEvent, notification: OrderNotification): Promise<{ row: NotificationLogRow } | 'done' | 'busy'> {
     const now = new Date();
     try {
