@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../../../src/infra/mq/broker/index.js';
 import { Topics } from '../../../src/infra/mq/topics.js';
 import type { PayTransaction } from '../../../src/infra/wechat/pay/wechat-pay.port.js';
 import type { BuildNotificationInput, BuiltNotification, WechatSimulator } from '../../../src/infra/wechat/simulator/index.js';
 import { PAY_NOTIFY_PATH } from '../../../src/infra/wechat/externals.js';
-import type { PaymentService } from '../../../src/modules/payment/payment.service.js';
 import type { RefundService } from '../../../src/modules/refund/refund.service.js';
 import { gql, operation } from '../../helpers/graphql-client.js';
-import type { TestApp } from '../../helpers/test-app.js';
+import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { queryRows } from '../../helpers/test-db.js';
 import { createSkus, login, placeOrder, type Customer } from '../order/helpers.js';
 
@@ -23,9 +23,6 @@ export const payOps = {
 
 export function sim(app: TestApp): WechatSimulator {
   return app.externals.simulator!;
-}
-export function payments(app: TestApp): PaymentService {
-  return app.services.payments as PaymentService;
 }
 export function refunds(app: TestApp): RefundService {
   return app.services.refunds as RefundService;
@@ -131,5 +128,28 @@ export function skipNextOutboxPublishes(app: TestApp, times = 1): () => void {
   };
   return () => {
     outbox.publishCommitted = original;
+  };
+}
+
+/**
+ * A suite whose test stops the app's broker (`app.broker!.close()`) and later brings it back with
+ * `restartBroker`: on the same port and data directory, so the app's clients reconnect to it.
+ * Registers the suite's beforeAll/afterAll.
+ */
+export function suiteWithRestartableBroker(database: string): { app: () => TestApp; restartBroker: (options?: Partial<EmbeddedBrokerOptions>) => Promise<void> } {
+  let app: TestApp;
+  let restarted: EmbeddedBroker | undefined;
+  beforeAll(async () => {
+    app = await startTestApp({ database });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await restarted?.close();
+  });
+  return {
+    app: () => app,
+    restartBroker: async (options = {}) => {
+      restarted = await startEmbeddedBroker({ port: app.broker!.port, dataDir: app.config.mq.brokerDataDir, adminPort: null, logger: app.logger as never, ...options });
+    },
   };
 }

@@ -1,10 +1,9 @@
 import { generateRsaKeyPair } from '../../../src/infra/wechat/simulator/index.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/infra/mq/broker/index.js';
 import { errorCode, errorReason, gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { eventually } from '../../helpers/wait.js';
 import { skuRow } from '../order/helpers.js';
-import { count, gqlPay, login, notification, orderStatus, paidResource, payOps, postNotify, sim, topicStats, unpaidOrder } from './helpers.js';
+import { count, gqlPay, login, notification, orderStatus, paidResource, payOps, postNotify, sim, topicStats, unpaidOrder, suiteWithRestartableBroker } from './helpers.js';
 
 describe('payOrder and the WeChat Pay notify endpoint', () => {
   let app: TestApp;
@@ -92,17 +91,10 @@ describe('payOrder and the WeChat Pay notify endpoint', () => {
 });
 
 describe('a pay notification while the broker is down', () => {
-  let app: TestApp;
-  let restarted: EmbeddedBroker | undefined;
-  beforeAll(async () => {
-    app = await startTestApp({ database: 'payment_notify_down' });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await restarted?.close();
-  });
+  const suite = suiteWithRestartableBroker('payment_notify_down');
 
   it('is accepted: the payment commits with its messages, which go out once the broker is back', async () => {
+    const app = suite.app();
     const { orderNo, payableFen, skuId } = await unpaidOrder(app, 2_500);
     const built = notification(app, paidResource(app, orderNo, payableFen));
     await app.broker!.close();
@@ -118,7 +110,7 @@ describe('a pay notification while the broker is down', () => {
     expect((await postNotify(app, built)).status).toBe(204);
     expect(await count(app, 'select count(*) as n from payment')).toBe(1);
 
-    restarted = await startEmbeddedBroker({ port: app.broker!.port, dataDir: app.config.mq.brokerDataDir, adminPort: null, logger: app.logger as never });
+    await suite.restartBroker();
     await eventually(async () => (await orderStatus(app, orderNo)) === 'SHIPPED', { what: 'the fan-out after the broker came back', timeoutMs: 30_000 });
     expect(await waiting()).toBe(0);
     expect(await count(app, 'select count(*) as n from points_ledger where order_no = ?', [orderNo])).toBe(1);

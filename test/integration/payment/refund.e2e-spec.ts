@@ -2,14 +2,13 @@ import type { IncomingMessage } from '../../../src/infra/mq/message-bus.port.js'
 import { MESSAGE_SCHEMA_VERSION } from '../../../src/infra/mq/message-bus.port.js';
 import type { ConsumerDefinition } from '../../../src/infra/mq/consumer-runner.js';
 import { Topics } from '../../../src/infra/mq/topics.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/infra/mq/broker/index.js';
 import { refundMessage } from '../../../src/modules/refund/refund.service.js';
 import { errorCode, errorReason, gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { queryRows } from '../../helpers/test-db.js';
 import { eventually } from '../../helpers/wait.js';
 import { couponStatus, loginWithCoupon } from '../order/helpers.js';
-import { count, createSkus, dropNextEndTransactions, orderStatus, payments, payOps, placeOrder, refunds, sim, topicStats, unpaidOrder, type Customer } from './helpers.js';
+import { count, createSkus, dropNextEndTransactions, orderStatus, payOps, placeOrder, refunds, sim, topicStats, unpaidOrder, type Customer, suiteWithRestartableBroker } from './helpers.js';
 
 /** Pays the order through the simulator (prepay, user pays, signed notification) and waits for SHIPPED. */
 async function payAndShip(app: TestApp, customer: Customer, orderNo: string): Promise<string> {
@@ -161,17 +160,10 @@ describe('refunds through a transactional message', () => {
 });
 
 describe('refund while the broker is down', () => {
-  let app: TestApp;
-  let restarted: EmbeddedBroker | undefined;
-  beforeAll(async () => {
-    app = await startTestApp({ database: 'payment_refund_down' });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await restarted?.close();
-  });
+  const suite = suiteWithRestartableBroker('payment_refund_down');
 
   it('answers SERVICE_UNAVAILABLE and changes nothing', async () => {
+    const app = suite.app();
     const { customer, orderNo } = await unpaidOrder(app, 3_000);
     await payAndShip(app, customer, orderNo);
     await app.broker!.close();
@@ -186,7 +178,7 @@ describe('refund while the broker is down', () => {
     expect(await count(app, "select count(*) as n from outbox_message where tag = 'REFUNDING'")).toBe(0);
 
     // The broker comes back (same port, same log): the same request now goes through.
-    restarted = await startEmbeddedBroker({ port: app.broker!.port, dataDir: app.config.mq.brokerDataDir, adminPort: null, logger: app.logger as never, transactionCheck: { firstDelayMs: 500, intervalMs: 500, maxChecks: 5 } });
+    await suite.restartBroker({ transactionCheck: { firstDelayMs: 500, intervalMs: 500, maxChecks: 5 } });
     const retried = await eventually(async () => {
       const again = await gql(app.url, payOps.requestRefund, { orderNo, reason: 'broker is back' }, customer.token);
       return again.data?.requestRefund;
