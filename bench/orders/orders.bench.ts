@@ -28,8 +28,8 @@
  *    deadline comes at once). Before them, 300 orders at the first rate warm the cancel path up
  *    (not reported, as the placement warm-up). Each run also prints its p99 by tenth of the
  *    deadlines (a growing backlog vs. a local stall). Baseline, at the first rate: a table-scan
- *    poller every 5 s (what the design replaces: no worker runs, and a loop doing `select ... where status =
- *    'PENDING_PAYMENT' and expires_at <= now` without the index).
+ *    poller every 5 s (what the design replaces: no worker runs, and a loop doing
+ *    `select ... where status = 'PENDING_PAYMENT' and expires_at <= now` without the index).
  * BENCH_ONLY=cancel skips the placement runs. Diagnostics: BENCH_API_CPU_PROFILE=<file> (the API
  * process during the paced lateness runs), BENCH_WORKER_CPU_PROFILE=<file> (the worker).
  * Bounded: each placement run stops at BENCH_COUNT (4000) orders or BENCH_SECONDS (6) s.
