@@ -7,4 +7,4 @@ import { ormOptions } from './src/infra/db/orm.js';
 
 const config = loadConfig();
 
-export default ormOptions(config.database.url, config.database.poolMax);
+export default ormOptions(config.database);

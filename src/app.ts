@@ -83,7 +83,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger.info({ endpoint: endpoints, dataDir: config.mq.brokerDataDir }, 'embedded RocketMQ broker started');
     }
 
-    const orm = await openDatabase(config.database.url, { poolMax: config.database.poolMax, logger });
+    const orm = await openDatabase(config.database, { logger });
     onClose('mysql', () => orm.close());
 
     const redis = createRedis(config.redis.url, logger, 'redis', config.redis.keyPrefix);

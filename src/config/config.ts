@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   PUBLIC_URL: optionalText,
   DATABASE_URL: z.string().url().default('mysql://root@127.0.0.1:3306/wxshop'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  /**
+   * Unix socket of a MySQL on this host (e.g. /run/mysqld/mysqld.sock), used instead of the
+   * URL's host and port. A round trip over TCP loopback costs both sides far more CPU.
+   */
+  DATABASE_SOCKET: optionalText,
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /**
    * Prefix of every Redis key, so several deployments (or test databases) can share one Redis.
@@ -100,6 +105,14 @@ const REQUIRED_IN_PRODUCTION: (keyof Env)[] = [
   'ADMIN_PASSWORD',
 ];
 
+export interface DatabaseConfig {
+  url: string;
+  dbName: string;
+  poolMax: number;
+  /** Connect through this Unix socket instead of the URL's host and port. */
+  socketPath?: string;
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   production: boolean;
@@ -113,7 +126,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   publicUrl?: string;
   instanceId?: string;
-  database: { url: string; dbName: string; poolMax: number };
+  database: DatabaseConfig;
   redis: { url: string; keyPrefix: string };
   mq: {
     endpoints?: string;
@@ -197,7 +210,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     publicUrl: e.PUBLIC_URL,
     instanceId: e.INSTANCE_ID,
-    database: { url: e.DATABASE_URL, dbName, poolMax: e.DB_POOL_MAX },
+    database: { url: e.DATABASE_URL, dbName, poolMax: e.DB_POOL_MAX, socketPath: e.DATABASE_SOCKET },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX ?? `${dbName}:` },
     mq: {
       endpoints: e.ROCKETMQ_ENDPOINTS,

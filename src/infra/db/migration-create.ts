@@ -12,7 +12,7 @@ import { ormOptions } from './orm.js';
 
 const scratchUrl = process.env.MIGRATION_SCRATCH_URL ?? 'mysql://root@127.0.0.1:3306/wxshop_migration_scratch';
 const name = (process.argv[2] ?? 'change').replace(/[^A-Za-z0-9]/g, '');
-const orm = await MikroORM.init(ormOptions(scratchUrl));
+const orm = await MikroORM.init(ormOptions({ url: scratchUrl }));
 try {
   await orm.schema.ensureDatabase({ create: true });
   await orm.migrator.up();

@@ -8,16 +8,24 @@ export type Orm = MikroORM;
 
 export const DB_CONNECT_TIMEOUT_MS = 5_000;
 
-/** The MikroORM options for one database URL; shared by the app, ormconfig.ts and tests. */
-export function ormOptions(url: string, poolMax = 20, logger?: Logger): Options {
+export interface DatabaseOptions {
+  url: string;
+  poolMax?: number;
+  /** A Unix socket of the server, used instead of the URL's host and port. */
+  socketPath?: string;
+}
+
+/** The MikroORM options for one database; shared by the app, ormconfig.ts and tools. */
+export function ormOptions(database: DatabaseOptions, logger?: Logger): Options {
   return {
-    clientUrl: url,
+    clientUrl: database.url,
     entities: [...ENTITIES],
     extensions: [Migrator],
     // Stored times are UTC whatever the server's zone is.
     timezone: '+00:00',
-    pool: { min: 0, max: poolMax },
-    driverOptions: { connectTimeout: DB_CONNECT_TIMEOUT_MS },
+    pool: { min: 0, max: database.poolMax ?? 20 },
+    // mysql2 takes socketPath over host and port.
+    driverOptions: { connectTimeout: DB_CONNECT_TIMEOUT_MS, ...(database.socketPath ? { socketPath: database.socketPath } : {}) },
     migrations: { migrationsList: [...MIGRATIONS], transactional: true, allOrNothing: true, snapshot: false },
     // The global EM must never be used directly: every operation forks its own.
     allowGlobalContext: false,
@@ -31,8 +39,8 @@ export function ormOptions(url: string, poolMax = 20, logger?: Logger): Options 
  * Safe to run from several processes at once: MikroORM's migration table plus
  * `CREATE DATABASE IF NOT EXISTS` make the second runner a no-op.
  */
-export async function openDatabase(url: string, options: { poolMax?: number; logger?: Logger; migrate?: boolean } = {}): Promise<Orm> {
-  const orm = await MikroORM.init(ormOptions(url, options.poolMax, options.logger));
+export async function openDatabase(database: DatabaseOptions, options: { logger?: Logger; migrate?: boolean } = {}): Promise<Orm> {
+  const orm = await MikroORM.init(ormOptions(database, options.logger));
   await orm.schema.ensureDatabase({ create: true });
   if (options.migrate !== false) {
     const applied = await orm.migrator.up();

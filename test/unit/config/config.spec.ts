@@ -23,6 +23,12 @@ describe('configuration', () => {
     expect(loadConfig({ ORDER_PAYMENT_TIMEOUT: '2s' }).order.paymentTimeoutMs).toBe(2000);
   });
 
+  it('DATABASE_SOCKET replaces the URL\'s host and port; empty means TCP', () => {
+    expect(loadConfig({}).database.socketPath).toBeUndefined();
+    expect(loadConfig({ DATABASE_SOCKET: '' }).database.socketPath).toBeUndefined();
+    expect(loadConfig({ DATABASE_SOCKET: '/run/mysqld/mysqld.sock' }).database).toMatchObject({ socketPath: '/run/mysqld/mysqld.sock', dbName: 'wxshop' });
+  });
+
   it('ROLE decides what the process runs', () => {
     expect(loadConfig({ ROLE: 'api' })).toMatchObject({ runApi: true, runWorkers: false });
     expect(loadConfig({ ROLE: 'worker' })).toMatchObject({ runApi: false, runWorkers: true });
