@@ -4,6 +4,7 @@
  * Every child is killed when the benchmark exits, however it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,4 +66,18 @@ export async function spawnBroker(dataDir: string): Promise<BenchChild & { endpo
 /** An app with ROLE=worker (bench/lib/worker-process.ts) on the given environment. */
 export function spawnWorker(env: Record<string, string | undefined>): Promise<BenchChild> {
   return spawnChild('worker', ['bench/lib/worker-process.ts'], env, 'worker ready');
+}
+
+/** Where MariaDB/MySQL put their Unix socket on Debian-like hosts. */
+const DEFAULT_MYSQL_SOCKETS = ['/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock', '/tmp/mysql.sock'];
+
+/**
+ * The database socket the benchmarks connect through: DATABASE_SOCKET if set ('' for TCP), else
+ * the local server's, if there is one. The benchmarks run every process on one host, where a round
+ * trip over TCP loopback makes the client pay for the server's side of the network stack too; in a
+ * deployment the database is on its own host and that cost is not the API's.
+ */
+export function benchDatabaseSocket(): string | undefined {
+  if (process.env.DATABASE_SOCKET !== undefined) return process.env.DATABASE_SOCKET || undefined;
+  return DEFAULT_MYSQL_SOCKETS.find((path) => existsSync(path));
 }

@@ -19,7 +19,10 @@
  *      - naive global lock: the project's code serialized behind one process-wide mutex
  *        (correct on one instance, and what "just lock it" costs).
  *    After each run the SKU rows are checked against the order items: oversold units (more
- *    ordered than there was stock) and lost stock updates are reported.
+ *    ordered than there was stock) and lost stock updates are reported. The project's run also
+ *    prints the CPU each process spent per placed order (from /proc; the load generator's thread is
+ *    split out of the API's) and the throughput two cores allow at that cost. The spread run is
+ *    repeated with the worker stopped: the placement path alone, its fan-out drained afterwards.
  * 2. Auto-cancel lateness over BENCH_CANCEL_ORDERS (1000) orders with a 3 s payment timeout
  *    (actual cancelled_at minus expires_at), the orders placed open loop at each rate of
  *    BENCH_CANCEL_RATES (20,50 per second): the delay message + cg-order-timeout consumer in the
@@ -30,12 +33,15 @@
  *    deadlines (a growing backlog vs. a local stall). Baseline, at the first rate: a table-scan
  *    poller every 5 s (what the design replaces: no worker runs, and a loop doing
  *    `select ... where status = 'PENDING_PAYMENT' and expires_at <= now` without the index).
- * BENCH_ONLY=cancel skips the placement runs. Diagnostics: BENCH_API_CPU_PROFILE=<file> (the API
- * process during the paced lateness runs), BENCH_WORKER_CPU_PROFILE=<file> (the worker).
+ * MySQL is reached through its Unix socket when the host has one (DATABASE_SOCKET= forces TCP).
+ * BENCH_ONLY=cancel skips the placement runs, BENCH_ONLY=place the lateness runs. Diagnostics:
+ * BENCH_API_CPU_PROFILE=<file> (the API process during the paced lateness runs),
+ * BENCH_PLACE_CPU_PROFILE=<file> (the API during the run without consumers),
+ * BENCH_WORKER_CPU_PROFILE=<file> (the worker).
  * Bounded: each placement run stops at BENCH_COUNT (4000) orders or BENCH_SECONDS (6) s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -49,7 +55,8 @@ import { CatalogErrors } from '../../src/modules/catalog/catalog.errors.js';
 import type { CatalogService, StockLine } from '../../src/modules/catalog/catalog.service.js';
 import type { OrderService } from '../../src/modules/order/order.service.js';
 import { startCpuProfile } from '../lib/cpu-profile.js';
-import { spawnBroker, spawnWorker } from '../lib/processes.js';
+import { meterCpu, MS_PER_TICK, pidOf } from '../lib/cpu-usage.js';
+import { benchDatabaseSocket, spawnBroker, spawnWorker, type BenchChild } from '../lib/processes.js';
 import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
@@ -58,6 +65,7 @@ const MAX_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
 const CANCEL_ORDERS = Number(process.env.BENCH_CANCEL_ORDERS ?? 1000);
 const CANCEL_RATES = (process.env.BENCH_CANCEL_RATES ?? '20,50').split(',').map(Number);
 const CANCEL_WARMUP_ORDERS = 300;
+const CORES = availableParallelism();
 const CANCEL_TIMEOUT = '3s';
 const POLLER_INTERVAL_MS = 5_000;
 const DB_NAME = 'wxshop_bench_orders';
@@ -77,12 +85,14 @@ const broker = await spawnBroker(brokerDir);
 const baseEnv = {
   HOST: '127.0.0.1',
   DATABASE_URL: DB,
+  DATABASE_SOCKET: benchDatabaseSocket() ?? '',
   ROCKETMQ_ENDPOINTS: broker.endpoint,
   LOG_LEVEL: 'error',
   DB_POOL_MAX: '40',
   SEED_DEMO_DATA: 'true',
   LOGIN_RATE_LIMIT: '100000',
 };
+console.log(`database: ${baseEnv.DATABASE_SOCKET ? `Unix socket ${baseEnv.DATABASE_SOCKET}` : 'TCP'} (DATABASE_SOCKET= for TCP)`);
 async function startInstance(id: string, env: Record<string, string> = {}): Promise<App> {
   const config = loadConfig({ ...baseEnv, PORT: '0', ROLE: 'api', INSTANCE_ID: `bench-orders-${id}`, ...env });
   return createApp(config, { logger: createLogger({ level: 'error' }) });
@@ -117,6 +127,8 @@ async function loginMany(url: string, n: number, prefix: string): Promise<string
 
 interface LoadResult {
   result: RunResult;
+  /** CPU ms of the load generator's thread (it shares the API's process). */
+  loadCpuMs: number;
   ok: number;
   outOfStock: number;
   other: number;
@@ -126,14 +138,14 @@ let runSeq = 0;
 function load(app: App, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS, rate = 0): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), {
-      workerData: { url: app.http!.url, query: PLACE_Q, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs, rate },
+      workerData: { url: app.http!.url, query: PLACE_Q, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs, rate, msPerTick: MS_PER_TICK },
     });
-    worker.once('message', (m: { latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number }; seconds: number; firstError?: string }) => {
+    worker.once('message', (m: { latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number }; seconds: number; firstError?: string; cpuMs: number }) => {
       if (m.firstError) console.error(`  ${label}: first error: ${m.firstError}`);
       const result = summarize(label, m.latencies, m.outcomes.other, m.seconds);
       // Throughput counts placed orders only (refusals are fast and would flatter it).
       result.throughput = m.outcomes.ok / m.seconds;
-      resolve({ result, ...m.outcomes });
+      resolve({ result, loadCpuMs: m.cpuMs, ...m.outcomes });
       void worker.terminate();
     });
     worker.once('error', reject);
@@ -203,6 +215,8 @@ function installVariant(app: App, variant: Variant): () => void {
 }
 
 const VARIANTS: Variant[] = ['project', 'naive read-check-write', 'naive global lock'];
+/** The processes whose CPU each placement run reports (the load generator's thread is split out of the API's). */
+let meteredProcesses: Record<string, number | undefined> = {};
 
 async function placementScenario(app: App, tokens: string[], name: string, skuCount: number, stock: number, attempts: number): Promise<void> {
   console.log(`\n## placement — ${name} (${skuCount} SKU${skuCount > 1 ? 's' : ''}, stock ${stock} each, ${attempts} attempts, ${CONCURRENCY} clients)`);
@@ -210,15 +224,21 @@ async function placementScenario(app: App, tokens: string[], name: string, skuCo
   for (const variant of VARIANTS) {
     const skus = await freshSkus(app, skuCount, stock);
     const restore = installVariant(app, variant);
+    const cpu = meterCpu(meteredProcesses);
     let run: LoadResult;
     try {
       run = await load(app, `${variant}`, tokens, skus, attempts);
     } finally {
       restore();
     }
+    const cpuUsed = cpu.report(run.ok, 'order placed', [{ of: 'api', name: 'load generator', ms: run.loadCpuMs }]);
     const a = await audit(skus, stock);
     results.push({ variant, load: run, audit: a });
     console.log(`${formatResult(run.result)}  placed ${run.ok}  out-of-stock ${run.outOfStock}  oversold ${a.oversold}  lost-updates ${a.lostUpdates}`);
+    if (variant === 'project' && cpuUsed.line) {
+      console.log(`  ${cpuUsed.line} (the worker's share: the CREATED fan-out it kept up with during the run)`);
+      console.log(`  → ${CORES} cores at this cost: at most ${((CORES * 1000) / cpuUsed.totalMs).toFixed(0)} orders/s`);
+    }
   }
   const project = results[0].load.result.throughput;
   for (const r of results.slice(1)) {
@@ -268,66 +288,85 @@ async function placeForCancel(app: App, tokens: string[], rate: number, count = 
 
 try {
   // ---- 1. placement
-  const worker = await startWorker();
+  let worker: BenchChild = await startWorker();
   const app = await startInstance('place', { ORDER_PAYMENT_TIMEOUT: '30m' });
+  meteredProcesses = { api: process.pid, worker: worker.process.pid, broker: broker.process.pid, mysql: pidOf('mariadbd') ?? pidOf('mysqld'), redis: pidOf('redis-server') };
   const tokens = await loginMany(app.http!.url, CONCURRENCY, 'bench-orders-user');
   // Warm-up: JIT, pools, prepared paths.
   await load(app, 'warm-up', tokens, await freshSkus(app, 20, 1_000_000), 1000, 3000);
   if (process.env.BENCH_ONLY !== 'cancel') {
     await placementScenario(app, tokens, 'spread', 200, 1_000_000, COUNT);
+    // The same run with no consumer running: what the placement path alone costs, its fan-out
+    // left for later (as when workers run on machines of their own).
+    await worker.stop();
+    console.log(`\n## placement — spread, fan-out consumers stopped (the worker drains the backlog afterwards)`);
+    const aloneSkus = await freshSkus(app, 200, 1_000_000);
+    const aloneCpu = meterCpu({ ...meteredProcesses, worker: undefined });
+    const profile = await startCpuProfile(process.env.BENCH_PLACE_CPU_PROFILE);
+    const alone = await load(app, 'project, no consumers running', tokens, aloneSkus, COUNT);
+    await profile.stop();
+    const aloneUsed = aloneCpu.report(alone.ok, 'order placed', [{ of: 'api', name: 'load generator', ms: alone.loadCpuMs }]);
+    console.log(`${formatResult(alone.result)}  placed ${alone.ok}`);
+    if (aloneUsed.line) console.log(`  ${aloneUsed.line}\n  → ${CORES} cores at this cost: at most ${((CORES * 1000) / aloneUsed.totalMs).toFixed(0)} orders/s`);
+    worker = await startWorker();
+    meteredProcesses.worker = worker.process.pid;
+    await drained();
     await placementScenario(app, tokens, 'one hot SKU, enough stock', 1, 1_000_000, COUNT);
     await placementScenario(app, tokens, 'one hot SKU, stock < attempts', 1, 500, 2000);
   }
   await app.close();
-  // The worker drains the CREATED fan-out of the placement runs before the lateness runs start.
-  await drained();
-
-  // ---- 2. auto-cancel lateness
-  console.log(`\n## auto-cancel lateness (${CANCEL_ORDERS} orders, ORDER_PAYMENT_TIMEOUT=${CANCEL_TIMEOUT})`);
-  const delayApp = await startInstance('cancel', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
-  const projectAt: { rate: number; result: Awaited<ReturnType<typeof lateness>> }[] = [];
-  // Warm-up, not reported: the cancel path (timeout consumer, WeChat Pay query, CANCELLED fan-out)
-  // runs for the first time here; the placement runs warmed up only placement and CREATED.
-  await lateness('warm-up (not part of the results)', await placeForCancel(delayApp, tokens, CANCEL_RATES[0]!, CANCEL_WARMUP_ORDERS), Date.now() + 60_000);
-  await drained();
-  const profiler = await startCpuProfile(process.env.BENCH_API_CPU_PROFILE);
-  for (const rate of CANCEL_RATES) {
-    const paced = await placeForCancel(delayApp, tokens, rate);
-    projectAt.push({ rate, result: await lateness(`project: delay message + cg-order-timeout, placed at ${rate}/s`, paced, Date.now() + 60_000) });
+  if (process.env.BENCH_ONLY === 'place') await worker.stop();
+  else {
+    // The worker drains the CREATED fan-out of the placement runs before the lateness runs start.
     await drained();
-  }
-  await profiler.stop();
-  const burst = await placeForCancel(delayApp, tokens, 0);
-  await lateness(`project, the ${CANCEL_ORDERS} placed in one burst`, burst, Date.now() + 60_000);
-  await delayApp.close();
-  await worker.stop();
 
-  // The old way runs no timeout consumer at all: no worker.
-  const pollApp = await startInstance('poll', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
-  const orders = pollApp.services.orders as OrderService;
-  let polling = true;
-  const poller = (async () => {
-    while (polling) {
-      const started = Date.now();
-      // The old way: scan the order table for unpaid orders past their deadline.
-      const due = await sql<{ order_no: string }>("select order_no from orders ignore index (orders_status_expires_at_index) where status = 'PENDING_PAYMENT' and expires_at <= ?", [new Date()]);
-      for (let i = 0; i < due.length; i += 20) {
-        await Promise.all(
-          due.slice(i, i + 20).map((r) => pollApp.outbox.transactional(pollApp.orm.em.fork(), (tx, emit) => orders.cancelInTransaction(tx, emit, r.order_no, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: new Date() }))),
-        );
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, POLLER_INTERVAL_MS - (Date.now() - started))));
+    // ---- 2. auto-cancel lateness
+    console.log(`\n## auto-cancel lateness (${CANCEL_ORDERS} orders, ORDER_PAYMENT_TIMEOUT=${CANCEL_TIMEOUT})`);
+    const delayApp = await startInstance('cancel', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
+    const projectAt: { rate: number; result: Awaited<ReturnType<typeof lateness>> }[] = [];
+    // Warm-up, not reported: the cancel path (timeout consumer, WeChat Pay query, CANCELLED fan-out)
+    // runs for the first time here; the placement runs warmed up only placement and CREATED.
+    await lateness('warm-up (not part of the results)', await placeForCancel(delayApp, tokens, CANCEL_RATES[0]!, CANCEL_WARMUP_ORDERS), Date.now() + 60_000);
+    await drained();
+    const profiler = await startCpuProfile(process.env.BENCH_API_CPU_PROFILE);
+    for (const rate of CANCEL_RATES) {
+      const paced = await placeForCancel(delayApp, tokens, rate);
+      projectAt.push({ rate, result: await lateness(`project: delay message + cg-order-timeout, placed at ${rate}/s`, paced, Date.now() + 60_000) });
+      await drained();
     }
-  })();
-  // The poller runs from the start, as it would in production: placement overlaps the deadlines.
-  const baselineRate = CANCEL_RATES[0]!;
-  const pollOrders = await placeForCancel(pollApp, tokens, baselineRate);
-  const baseline = await lateness(`baseline: table-scan poller every 5 s, placed at ${baselineRate}/s`, pollOrders, Date.now() + 60_000);
-  polling = false;
-  await poller;
-  await pollApp.close();
-  const project = projectAt[0]!.result;
-  console.log(`  ratio baseline / project lateness (both placed at ${baselineRate}/s): p50 ×${(baseline.p50 / project.p50).toFixed(1)}, p99 ×${(baseline.p99 / project.p99).toFixed(1)}`);
+    await profiler.stop();
+    const burst = await placeForCancel(delayApp, tokens, 0);
+    await lateness(`project, the ${CANCEL_ORDERS} placed in one burst`, burst, Date.now() + 60_000);
+    await delayApp.close();
+    await worker.stop();
+
+    // The old way runs no timeout consumer at all: no worker.
+    const pollApp = await startInstance('poll', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
+    const orders = pollApp.services.orders as OrderService;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const started = Date.now();
+        // The old way: scan the order table for unpaid orders past their deadline.
+        const due = await sql<{ order_no: string }>("select order_no from orders ignore index (orders_status_expires_at_index) where status = 'PENDING_PAYMENT' and expires_at <= ?", [new Date()]);
+        for (let i = 0; i < due.length; i += 20) {
+          await Promise.all(
+            due.slice(i, i + 20).map((r) => pollApp.outbox.transactional(pollApp.orm.em.fork(), (tx, emit) => orders.cancelInTransaction(tx, emit, r.order_no, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: new Date() }))),
+          );
+        }
+        await new Promise((r) => setTimeout(r, Math.max(0, POLLER_INTERVAL_MS - (Date.now() - started))));
+      }
+    })();
+    // The poller runs from the start, as it would in production: placement overlaps the deadlines.
+    const baselineRate = CANCEL_RATES[0]!;
+    const pollOrders = await placeForCancel(pollApp, tokens, baselineRate);
+    const baseline = await lateness(`baseline: table-scan poller every 5 s, placed at ${baselineRate}/s`, pollOrders, Date.now() + 60_000);
+    polling = false;
+    await poller;
+    await pollApp.close();
+    const project = projectAt[0]!.result;
+    console.log(`  ratio baseline / project lateness (both placed at ${baselineRate}/s): p50 ×${(baseline.p50 / project.p50).toFixed(1)}, p99 ×${(baseline.p99 / project.p99).toFixed(1)}`);
+  }
   console.log(`\nbench finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
 } finally {
   await broker.stop();
