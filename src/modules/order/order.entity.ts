@@ -30,6 +30,11 @@ export const Order = defineEntity({
     version: p.integer().default(1),
     /** Payment deadline: the delay message and the sweep close the order after it. */
     expiresAt: p.datetime(3),
+    /**
+     * When the owner first asked for a WeChat Pay prepay (payOrder). Until then WeChat Pay has no
+     * transaction for the order, so closing it at its deadline needs no query to WeChat Pay.
+     */
+    prepayRequestedAt: p.datetime(3).nullable(),
     paidAt: p.datetime(3).nullable(),
     shippedAt: p.datetime(3).nullable(),
     completedAt: p.datetime(3).nullable(),

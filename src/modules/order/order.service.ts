@@ -78,6 +78,8 @@ export interface TransitionOptions {
   userId?: number;
   /** Only if the order's payment deadline is at or before this time. */
   expiredAtOrBefore?: Date;
+  /** Only if its owner never asked for a WeChat Pay prepay (see `recordPrepayRequest`). */
+  withoutPrepay?: boolean;
   /**
    * The order as the caller read it just before the transaction. The transition then tries one
    * conditional UPDATE on its status and version (no locking read first: one round trip less on
@@ -178,6 +180,7 @@ export class OrderService {
         clientRequestId: request.clientRequestId,
         version: 1,
         expiresAt,
+        prepayRequestedAt: null,
         paidAt: null,
         shippedAt: null,
         completedAt: null,
@@ -224,7 +227,10 @@ export class OrderService {
    */
   async transition(tx: EntityManager, emit: Emit, orderNo: string, from: readonly OrderStatus[], to: OrderStatus, options: TransitionOptions = {}): Promise<OrderRow | null> {
     const guardsHold = (row: OrderRow) =>
-      from.includes(row.status) && (options.userId === undefined || row.userId === options.userId) && !(options.expiredAtOrBefore && row.expiresAt > options.expiredAtOrBefore);
+      from.includes(row.status) &&
+      (options.userId === undefined || row.userId === options.userId) &&
+      !(options.expiredAtOrBefore && row.expiresAt > options.expiredAtOrBefore) &&
+      !(options.withoutPrepay && row.prepayRequestedAt);
     const seen = options.readBefore;
     if (seen && seen.orderNo === orderNo && guardsHold(seen)) {
       const updated = await this.applyTransition(tx, emit, seen, to, options);
@@ -246,7 +252,9 @@ export class OrderService {
       params.push(value);
     }
     params.push(current.orderNo, current.status, current.version);
-    const r = await tx.execute<{ affectedRows: number }>(`update \`orders\` set ${sets.join(', ')} where \`order_no\` = ? and \`status\` = ? and \`version\` = ?`, params, 'run');
+    // A prepay request does not move the version (it is not a transition): it has its own condition.
+    const noPrepay = options.withoutPrepay ? ' and `prepay_requested_at` is null' : '';
+    const r = await tx.execute<{ affectedRows: number }>(`update \`orders\` set ${sets.join(', ')} where \`order_no\` = ? and \`status\` = ? and \`version\` = ?${noPrepay}`, params, 'run');
     if (r.affectedRows !== 1) return null;
 
     // The row is locked until commit: what it now holds is exactly what was just written.
@@ -265,7 +273,7 @@ export class OrderService {
     emit: Emit,
     orderNo: string,
     reason: 'USER_CANCELLED' | 'PAYMENT_TIMEOUT',
-    guards: Pick<TransitionOptions, 'userId' | 'expiredAtOrBefore'> = {},
+    guards: Pick<TransitionOptions, 'userId' | 'expiredAtOrBefore' | 'withoutPrepay'> = {},
     readBefore?: OrderView,
   ): Promise<OrderRow | null> {
     const cancelled = await this.transition(tx, emit, orderNo, ['PENDING_PAYMENT'], 'CANCELLED', { ...guards, reason, patch: { cancelledAt: new Date(), cancelReason: reason }, readBefore: readBefore?.order });
@@ -311,26 +319,59 @@ export class OrderService {
   // ---------------------------------------------------------------- closing unpaid orders
 
   /**
-   * Closes one order if it is still PENDING_PAYMENT past its deadline and the payment probe
-   * says it was not paid (reason PAYMENT_TIMEOUT; stock and coupon return). Used by the
-   * timeout consumer and the sweep; safe to run concurrently from several instances.
+   * Records that the owner is about to ask WeChat Pay for a prepay of their unpaid order (before
+   * the request goes out). False when the order is not theirs, no longer PENDING_PAYMENT or past
+   * its deadline: then no prepay may be created. This and the no-prepay close in `closeIfUnpaid`
+   * are conditional updates of the same row, so one of them sees the other: either the close
+   * fails and asks WeChat Pay, or this finds the order closed and no prepay is ever created.
+   */
+  async recordPrepayRequest(em: EntityManager, orderNo: string, userId: number, now = new Date()): Promise<boolean> {
+    const r = await em.execute<{ affectedRows: number }>(
+      "update `orders` set `prepay_requested_at` = coalesce(`prepay_requested_at`, ?) where `order_no` = ? and `user_id` = ? and `status` = 'PENDING_PAYMENT' and `expires_at` > ?",
+      [now, orderNo, userId, now],
+      'run',
+    );
+    // mysql2 reports matched rows (FOUND_ROWS): a second request for the same order counts too.
+    return r.affectedRows === 1;
+  }
+
+  /**
+   * Closes one order if it is still PENDING_PAYMENT past its deadline and not paid (reason
+   * PAYMENT_TIMEOUT; stock and coupon return). An order whose owner never asked for a prepay
+   * cannot have been paid and closes at once; otherwise WeChat Pay is asked first (the payment
+   * probe). Used by the timeout consumer and the sweep; safe to run concurrently from several
+   * instances.
    */
   async closeIfUnpaid(em: EntityManager, log: Logger, orderNo: string, now = new Date()): Promise<CloseOutcome> {
+    const outcome = await this.closeOnce(em, log, orderNo, now);
+    if (outcome !== 'prepay-requested') return outcome;
+    // The unprobed close failed: a prepay was asked for since the read (or the order moved).
+    // Judge again on a fresh read, which probes. Once is enough: a prepay request is never undone.
+    const again = await this.closeOnce(em, log, orderNo, now);
+    return again === 'prepay-requested' ? 'not-pending' : again;
+  }
+
+  private async closeOnce(em: EntityManager, log: Logger, orderNo: string, now: Date): Promise<CloseOutcome | 'prepay-requested'> {
     const view = await this.findByOrderNo(em, orderNo);
     if (!view) return 'missing';
     const { order } = view;
     if (order.status !== 'PENDING_PAYMENT') return 'not-pending';
     if (order.expiresAt > now) return 'not-expired';
-    // Never inside a DB transaction: this may call WeChat Pay.
-    const paid = await this.probe.check({ orderNo, userId: order.userId, payableFen: order.payableFen });
-    if (paid === 'PAID') {
-      log.warn({ orderNo }, 'unpaid order past its deadline was paid according to the payment provider; left open');
-      return 'paid';
+    const probed = Boolean(order.prepayRequestedAt);
+    if (probed) {
+      // Never inside a DB transaction: this calls WeChat Pay.
+      const paid = await this.probe.check({ orderNo, userId: order.userId, payableFen: order.payableFen });
+      if (paid === 'PAID') {
+        log.warn({ orderNo }, 'unpaid order past its deadline was paid according to the payment provider; left open');
+        return 'paid';
+      }
+      if (paid === 'UNKNOWN') return 'unknown';
     }
-    if (paid === 'UNKNOWN') return 'unknown';
-    const cancelled = await this.deps.outbox.transactional(em, (tx, emit) => this.cancelInTransaction(tx, emit, orderNo, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: now }, view));
-    if (!cancelled) return 'not-pending';
-    log.info({ orderNo, lateMs: now.getTime() - order.expiresAt.getTime() }, 'unpaid order closed');
+    const cancelled = await this.deps.outbox.transactional(em, (tx, emit) =>
+      this.cancelInTransaction(tx, emit, orderNo, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: now, withoutPrepay: !probed }, view),
+    );
+    if (!cancelled) return probed ? 'not-pending' : 'prepay-requested';
+    log.info({ orderNo, lateMs: now.getTime() - order.expiresAt.getTime(), probed }, 'unpaid order closed');
     return 'cancelled';
   }
 

@@ -86,6 +86,7 @@ export class PaymentService {
     const viewer = requireCustomer(ctx);
     if (!viewer.openid) throw PaymentErrors.noOpenid();
     const order = await this.payableOrderOf(ctx, viewer.userId, orderNo);
+    await this.recordPrepayRequest(ctx, order);
     let prepayId: string;
     try {
       ({ prepayId } = await this.deps.pay.createJsapiPrepay({
@@ -107,6 +108,7 @@ export class PaymentService {
     if (!this.options.localMode || !this.deps.simulatePayment) throw PaymentErrors.localModeOnly();
     const viewer = requireCustomer(ctx);
     const order = await this.payableOrderOf(ctx, viewer.userId, orderNo);
+    await this.recordPrepayRequest(ctx, order);
     try {
       // The simulator pays a prepaid transaction: make sure there is one (same outTradeNo again is idempotent).
       await this.deps.pay.createJsapiPrepay({
@@ -123,13 +125,25 @@ export class PaymentService {
     return true;
   }
 
-  private async payableOrderOf(ctx: RequestContext, userId: number, orderNo: string): Promise<OrderRow> {
-    const view = await this.deps.orders.findByOrderNo(ctx.em, String(orderNo));
+  private async payableOrderOf(ctx: RequestContext, userId: number, orderNo: string, em = ctx.em): Promise<OrderRow> {
+    const view = await this.deps.orders.findByOrderNo(em, String(orderNo));
     if (!view || view.order.userId !== userId) throw PaymentErrors.orderNotFound();
     const { order } = view;
     if (order.status !== 'PENDING_PAYMENT') throw order.status === 'PAID' ? PaymentErrors.alreadyPaid() : PaymentErrors.notPayable(order.status);
     if (order.expiresAt.getTime() <= Date.now()) throw PaymentErrors.expired();
     return order;
+  }
+
+  /**
+   * Before any prepay goes to WeChat Pay: from here on the order's deadline asks WeChat Pay
+   * before closing it. Refused (as payableOrderOf would now refuse) when the order was closed or
+   * ran out of time since it was read: then no prepay is created.
+   */
+  private async recordPrepayRequest(ctx: RequestContext, order: OrderRow): Promise<void> {
+    if (await this.deps.orders.recordPrepayRequest(ctx.em, order.orderNo, order.userId)) return;
+    // Says why (closed, paid, out of time) from a fresh read; past its deadline if nothing else.
+    await this.payableOrderOf(ctx, order.userId, order.orderNo, ctx.em.fork());
+    throw PaymentErrors.expired();
   }
 
   private prepayError(ctx: RequestContext, orderNo: string, err: unknown): Error {

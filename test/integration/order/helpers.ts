@@ -48,6 +48,14 @@ export function orderService(app: TestApp): OrderService {
   return app.services.orders as OrderService;
 }
 
+/**
+ * What payOrder records before it asks WeChat Pay for a prepay: from then on the order's deadline
+ * asks the payment probe before closing it (an order never prepaid closes without asking).
+ */
+export async function requestPrepay(app: TestApp, customer: Customer, orderNo: string): Promise<void> {
+  if (!(await orderService(app).recordPrepayRequest(app.orm.em.fork(), orderNo, customer.userId))) throw new Error(`order ${orderNo} refused a prepay request`);
+}
+
 /** A product with one SKU per entry, in store `storeId`; returns the SKU ids (numbers). */
 export async function createSkus(app: TestApp, storeId: number, skus: { priceFen: number; stock: number }[]): Promise<number[]> {
   const view = await catalog(app).createProduct(app.orm.em.fork(), {

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { queryRows } from '../../helpers/test-db.js';
 import { NEVER_PAID_PROBE, type PaymentStatusProbe } from '../../../src/modules/order/payment-status.port.js';
-import { createSkus, login, orderRow, orderService, placeOrder, skuRow } from './helpers.js';
+import { createSkus, login, orderRow, orderService, placeOrder, requestPrepay, skuRow } from './helpers.js';
 
 // The default 30-minute timeout: no delay message fires during this suite, so an order whose
 // deadline we move into the past is exactly an order whose delay message was lost.
@@ -64,6 +64,7 @@ test('the PaymentStatusProbe hook: PAID or UNKNOWN keeps the order open', async 
   const buyer = await login(app);
   const [sku] = await createSkus(app, 2, [{ priceFen: 100, stock: 10 }]);
   const orderNo = (await placeOrder(app, buyer, { storeId: '2', items: [{ skuId: String(sku), quantity: 1 }] })).data.placeOrder.orderNo;
+  await requestPrepay(app, buyer, orderNo);
   await expire(orderNo, 60_000);
   const asked: string[] = [];
   const probe = (answer: 'PAID' | 'UNKNOWN'): PaymentStatusProbe => ({

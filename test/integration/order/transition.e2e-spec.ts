@@ -2,7 +2,7 @@ import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import type { OrderView } from '../../../src/modules/order/order.service.js';
 import { NEVER_PAID_PROBE } from '../../../src/modules/order/payment-status.port.js';
 import { queryRows } from '../../helpers/test-db.js';
-import { createSkus, login, orderRow, orderService, placeOrder, skuRow } from './helpers.js';
+import { createSkus, login, orderRow, orderService, placeOrder, requestPrepay, skuRow } from './helpers.js';
 
 // transition() with `readBefore` (the pay notification's path): one conditional UPDATE on the
 // version read before; if the order moved in between, the locking read decides.
@@ -51,6 +51,7 @@ test('an order that moved since it was read is judged on its current row, not th
 
 test('the timeout closes on the order as it is after the payment probe, not as it was read before it', async () => {
   const view = await placedView();
+  await requestPrepay(app, { token: '', userId: view.order.userId }, view.order.orderNo);
   await queryRows(app.databaseUrl, 'update orders set expires_at = ? where order_no = ?', [new Date(Date.now() - 1_000), view.order.orderNo]);
   const orders = orderService(app);
   // While WeChat is being asked, the owner cancels: the timeout must not cancel (and release stock) again.
@@ -68,6 +69,69 @@ test('the timeout closes on the order as it is after the payment probe, not as i
   const row = await orderRow(app, view.order.orderNo);
   expect([row!.status, row!.cancel_reason, Number(row!.version)]).toEqual(['CANCELLED', 'USER_CANCELLED', 2]);
   for (const item of view.items) expect(await skuRow(app, item.skuId)).toEqual({ stock: 10, reserved: 0, sold: 0 });
+});
+
+describe('closing an order whose owner never asked for a prepay', () => {
+  const probeCalls: string[] = [];
+  beforeEach(() => {
+    probeCalls.length = 0;
+    orderService(app).setPaymentStatusProbe({
+      check: async (order) => {
+        probeCalls.push(order.orderNo);
+        return 'NOT_PAID';
+      },
+    });
+  });
+  afterEach(() => orderService(app).setPaymentStatusProbe(NEVER_PAID_PROBE));
+  const expire = (orderNo: string) => queryRows(app.databaseUrl, 'update orders set expires_at = ? where order_no = ?', [new Date(Date.now() - 1_000), orderNo]);
+
+  test('closes it without asking WeChat Pay, and gives back its stock', async () => {
+    const view = await placedView();
+    await expire(view.order.orderNo);
+    expect(await orderService(app).closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
+    expect(probeCalls).toEqual([]);
+    const row = await orderRow(app, view.order.orderNo);
+    expect([row!.status, row!.cancel_reason, row!.prepay_requested_at]).toEqual(['CANCELLED', 'PAYMENT_TIMEOUT', null]);
+    for (const item of view.items) expect(await skuRow(app, item.skuId)).toEqual({ stock: 10, reserved: 0, sold: 0 });
+  });
+
+  test('a prepay asked for after the closer read the order stops that close; the fresh read asks WeChat Pay', async () => {
+    const placed = await placedView();
+    await expire(placed.order.orderNo);
+    const orders = orderService(app);
+    // The closer reads the order: past its deadline, no prepay.
+    const view = (await orders.findByOrderNo(app.orm.em.fork(), placed.order.orderNo))!;
+    expect(view.order.prepayRequestedAt).toBeNull();
+    // Then an API instance whose clock runs 2 s behind still takes the owner's payOrder.
+    expect(await orders.recordPrepayRequest(app.orm.em.fork(), view.order.orderNo, view.order.userId, new Date(Date.now() - 2_000))).toBe(true);
+    // The close as the closer decided it on its read (no prepay, so no probe): refused.
+    const stale = await app.outbox.transactional(app.orm.em.fork(), (tx, emit) =>
+      orders.cancelInTransaction(tx, emit, view.order.orderNo, 'PAYMENT_TIMEOUT', { expiredAtOrBefore: new Date(), withoutPrepay: true }, view),
+    );
+    expect(stale).toBeNull();
+    expect((await orderRow(app, view.order.orderNo))!.status).toBe('PENDING_PAYMENT');
+    for (const item of view.items) expect(await skuRow(app, item.skuId)).toEqual({ stock: 10 - item.quantity, reserved: item.quantity, sold: 0 });
+
+    expect(await orders.closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
+    expect(probeCalls).toEqual([view.order.orderNo]);
+  });
+
+  test('a prepay request is refused once the order is closed or past its deadline', async () => {
+    const orders = orderService(app);
+    const closed = await placedView();
+    await app.outbox.transactional(app.orm.em.fork(), (tx, emit) => orders.cancelInTransaction(tx, emit, closed.order.orderNo, 'USER_CANCELLED'));
+    expect(await orders.recordPrepayRequest(app.orm.em.fork(), closed.order.orderNo, closed.order.userId)).toBe(false);
+    const late = await placedView();
+    await expire(late.order.orderNo);
+    expect(await orders.recordPrepayRequest(app.orm.em.fork(), late.order.orderNo, late.order.userId)).toBe(false);
+    const someoneElse = await placedView();
+    expect(await orders.recordPrepayRequest(app.orm.em.fork(), someoneElse.order.orderNo, someoneElse.order.userId + 1_000_000)).toBe(false);
+    for (const view of [closed, late, someoneElse]) expect((await orderRow(app, view.order.orderNo))!.prepay_requested_at).toBeNull();
+    // The owner, in time: recorded, and again on a second request.
+    expect(await orders.recordPrepayRequest(app.orm.em.fork(), someoneElse.order.orderNo, someoneElse.order.userId)).toBe(true);
+    expect(await orders.recordPrepayRequest(app.orm.em.fork(), someoneElse.order.orderNo, someoneElse.order.userId)).toBe(true);
+    expect((await orderRow(app, someoneElse.order.orderNo))!.prepay_requested_at).not.toBeNull();
+  });
 });
 
 test('findByOrderNo of an unknown order is null', async () => {

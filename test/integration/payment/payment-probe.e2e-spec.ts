@@ -36,4 +36,19 @@ describe('the timeout consumer asks WeChat Pay before it cancels (PaymentStatusP
     expect(sim(app).transaction(unpaid.orderNo)?.tradeState).toBe('CLOSED');
     await eventually(async () => (await orderStatus(app, paid.orderNo)) === 'SHIPPED', { what: 'paid order shipped' });
   });
+
+  it('payOrder records the prepay request first; an order never prepaid is closed without a call to WeChat Pay', async () => {
+    const prepaid = await unpaidOrder(app, 2_000);
+    expect((await gql(app.url, payOps.payOrder, { orderNo: prepaid.orderNo }, prepaid.customer.token)).errors).toBeUndefined();
+    const [row] = await queryRows<{ prepay_requested_at: Date | null }>(app.databaseUrl, 'select prepay_requested_at from orders where order_no = ?', [prepaid.orderNo]);
+    expect(row!.prepay_requested_at).not.toBeNull();
+    await eventually(async () => (await orderStatus(app, prepaid.orderNo)) === 'CANCELLED', { what: 'prepaid order closed', timeoutMs: 20_000 });
+
+    // Nothing else is pending in this app now: every call to WeChat Pay from here on would be this order's.
+    const before = { query: sim(app).callsTo('queryOrder'), close: sim(app).callsTo('closeOrder') };
+    const neverPrepaid = await unpaidOrder(app, 2_000);
+    await eventually(async () => (await orderStatus(app, neverPrepaid.orderNo)) === 'CANCELLED', { what: 'never prepaid order closed', timeoutMs: 20_000 });
+    expect({ query: sim(app).callsTo('queryOrder'), close: sim(app).callsTo('closeOrder') }).toEqual(before);
+    expect(sim(app).transaction(neverPrepaid.orderNo)).toBeUndefined();
+  });
 });
