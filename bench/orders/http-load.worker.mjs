@@ -7,11 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { runLoad } from '../lib/load-loop.mjs';
 
-const { url, query, tokens, storeId, skuIds, runId, concurrency, count, maxMs, rate, msPerTick } = workerData;
+const { url, query, payQuery, prepayEvery, tokens, storeId, skuIds, runId, concurrency, count, maxMs, rate, msPerTick } = workerData;
 const agent = new Agent({ connections: concurrency, pipelining: 1 });
 
 const latencies = [];
-const outcomes = { ok: 0, outOfStock: 0, other: 0 };
+const outcomes = { ok: 0, outOfStock: 0, other: 0, prepayFailed: 0 };
 let firstError;
 
 async function place(i, token) {
@@ -30,6 +30,8 @@ async function place(i, token) {
     if (body.data?.placeOrder?.orderNo) {
       outcomes.ok++;
       latencies.push(ms);
+      // Every prepayEvery-th buyer opens the payment sheet and walks away without paying.
+      if (prepayEvery > 0 && i % prepayEvery === 0) await prepay(body.data.placeOrder.orderNo, token);
     } else if (body.errors?.[0]?.extensions?.reason === 'OUT_OF_STOCK') {
       outcomes.outOfStock++;
       latencies.push(ms);
@@ -40,6 +42,20 @@ async function place(i, token) {
   } catch (err) {
     outcomes.other++;
     firstError ??= err.message;
+  }
+}
+
+async function prepay(orderNo, token) {
+  const res = await request(`${url}/graphql`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: payQuery, variables: { orderNo } }),
+  });
+  const body = await res.body.json();
+  if (!body.data?.payOrder) {
+    outcomes.prepayFailed++;
+    firstError ??= `payOrder: ${JSON.stringify(body.errors ?? body).slice(0, 300)}`;
   }
 }
 

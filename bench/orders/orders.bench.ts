@@ -28,7 +28,11 @@
  *    BENCH_CANCEL_RATES (20,50 per second): the delay message + cg-order-timeout consumer in the
  *    worker (which also probes WeChat Pay, and fans CREATED and CANCELLED out to notifications and
  *    analytics), then the same number placed as fast as the 200 clients can (a burst: every
- *    deadline comes at once). Before them, 300 orders at the first rate warm the cancel path up
+ *    deadline comes at once). Every BENCH_CANCEL_PREPAY_EVERY-th (4th) buyer calls payOrder and
+ *    never pays: those closes ask WeChat Pay first, the others close without asking (no prepay,
+ *    nothing to ask). The worker's probe reaches the worker's own simulator, which never saw the
+ *    API's prepays: its query is signed and answered ORDER_NOT_EXIST, so no close-order call
+ *    follows as it would for a real unpaid trade. Before them, 300 orders at the first rate warm the cancel path up
  *    (not reported, as the placement warm-up). Each run also prints its p99 by tenth of the
  *    deadlines (a growing backlog vs. a local stall). Baseline, at the first rate: a table-scan
  *    poller every 5 s (what the design replaces: no worker runs, and a loop doing
@@ -65,6 +69,8 @@ const MAX_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000;
 const CANCEL_ORDERS = Number(process.env.BENCH_CANCEL_ORDERS ?? 1000);
 const CANCEL_RATES = (process.env.BENCH_CANCEL_RATES ?? '20,50').split(',').map(Number);
 const CANCEL_WARMUP_ORDERS = 300;
+/** Every n-th order of the lateness runs asks for a prepay (payOrder) and is never paid: its close asks WeChat Pay. */
+const CANCEL_PREPAY_EVERY = Number(process.env.BENCH_CANCEL_PREPAY_EVERY ?? 4);
 const CORES = availableParallelism();
 const CANCEL_TIMEOUT = '3s';
 const POLLER_INTERVAL_MS = 5_000;
@@ -72,6 +78,7 @@ const DB_NAME = 'wxshop_bench_orders';
 const DB = `mysql://root@127.0.0.1:3306/${DB_NAME}`;
 const STORE_ID = 1;
 const PLACE_Q = operation('place-order');
+const PAY_Q = operation('pay-order');
 const LOGIN_Q = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
 const benchStarted = performance.now();
 
@@ -127,6 +134,7 @@ async function loginMany(url: string, n: number, prefix: string): Promise<string
 
 interface LoadResult {
   result: RunResult;
+  prepayFailed: number;
   /** CPU ms of the load generator's thread (it shares the API's process). */
   loadCpuMs: number;
   ok: number;
@@ -135,12 +143,12 @@ interface LoadResult {
 }
 
 let runSeq = 0;
-function load(app: App, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS, rate = 0): Promise<LoadResult> {
+function load(app: App, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS, rate = 0, prepayEvery = 0): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), {
-      workerData: { url: app.http!.url, query: PLACE_Q, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs, rate, msPerTick: MS_PER_TICK },
+      workerData: { url: app.http!.url, query: PLACE_Q, payQuery: PAY_Q, prepayEvery, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs, rate, msPerTick: MS_PER_TICK },
     });
-    worker.once('message', (m: { latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number }; seconds: number; firstError?: string; cpuMs: number }) => {
+    worker.once('message', (m: { latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number; prepayFailed: number }; seconds: number; firstError?: string; cpuMs: number }) => {
       if (m.firstError) console.error(`  ${label}: first error: ${m.firstError}`);
       const result = summarize(label, m.latencies, m.outcomes.other, m.seconds);
       // Throughput counts placed orders only (refusals are fast and would flatter it).
@@ -280,8 +288,9 @@ async function drained(): Promise<void> {
 async function placeForCancel(app: App, tokens: string[], rate: number, count = CANCEL_ORDERS): Promise<string[]> {
   const skus = await freshSkus(app, 50, 1_000_000);
   const before = await sql<{ m: number | null }>('select max(id) as m from orders');
-  const run = await load(app, 'place for cancel', tokens, skus, count, 60_000, rate);
+  const run = await load(app, 'place for cancel', tokens, skus, count, 60_000, rate, CANCEL_PREPAY_EVERY);
   if (run.ok !== count) console.error(`  only ${run.ok} of ${count} orders placed`);
+  if (run.prepayFailed > 0) console.error(`  ${run.prepayFailed} payOrder calls failed`);
   const placed = await sql<{ order_no: string }>(`select o.order_no from orders o where o.id > ? and exists (select 1 from order_item i where i.order_id = o.id and i.sku_id in (${skus.map(() => '?').join(',')}))`, [Number(before[0].m ?? 0), ...skus]);
   return placed.map((r) => r.order_no);
 }
