@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   SESSION_TTL: duration('7d'),
   ORDER_PAYMENT_TIMEOUT: duration('30m'),
   ORDER_SWEEP_INTERVAL: duration('5m'),
+  /** WeChat Pay queries the order closers may have in flight at once, per process (its rate limits). */
+  PAYMENT_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   NEW_USER_COUPON_CODE: z.string().default('NEW_USER'),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW: duration('1m'),
@@ -140,7 +142,7 @@ export interface Config {
     brokerDataDir: string;
   };
   auth: { sessionTtlMs: number; loginRateLimit: number; loginRateWindowMs: number; adminPassword?: string };
-  order: { paymentTimeoutMs: number; sweepIntervalMs: number };
+  order: { paymentTimeoutMs: number; sweepIntervalMs: number; probeConcurrency: number };
   coupon: { newUserCouponCode: string };
   graphql: { maxDepth: number; maxCost: number };
   seedDemoData: boolean;
@@ -228,7 +230,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       loginRateWindowMs: e.LOGIN_RATE_WINDOW,
       adminPassword: e.ADMIN_PASSWORD,
     },
-    order: { paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT, sweepIntervalMs: e.ORDER_SWEEP_INTERVAL },
+    order: { paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT, sweepIntervalMs: e.ORDER_SWEEP_INTERVAL, probeConcurrency: e.PAYMENT_PROBE_CONCURRENCY },
     coupon: { newUserCouponCode: e.NEW_USER_COUPON_CODE },
     graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
     seedDemoData: e.SEED_DEMO_DATA ? e.SEED_DEMO_DATA === 'true' : !production,

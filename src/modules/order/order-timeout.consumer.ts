@@ -4,13 +4,14 @@ import type { OrderService, OrderTimeoutMessage } from './order.service.js';
 
 /**
  * cg-order-timeout: the payment deadline of one order has come. Closes it only if it is still
- * PENDING_PAYMENT past its deadline and the payment probe says it was not paid; anything else
- * (paid, cancelled by the user, already closed) is left alone.
+ * PENDING_PAYMENT past its deadline and not paid; anything else (paid, cancelled by the user,
+ * already closed) is left alone. Not `callsOutside`: most closes ask nobody (no prepay), and the
+ * ones that ask WeChat Pay are bounded by OrderService's probe limit (PAYMENT_PROBE_CONCURRENCY),
+ * so a burst of deadlines is not held to the pace of the few that must ask.
  */
 export function orderTimeoutConsumer(orders: OrderService): ConsumerDefinition<OrderTimeoutMessage> {
   return {
     name: 'order-timeout',
-    callsOutside: true,
     group: ConsumerGroups.OrderTimeout,
     topic: Topics.OrderTimeout,
     idempotencyKey: (m) => m.envelope.data?.orderNo ?? m.envelope.key,

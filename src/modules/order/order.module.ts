@@ -12,7 +12,7 @@ export const orderModule: ModuleFactory = ({ config, orm, outbox, metrics, logge
   if (!catalog || !coupons) throw new Error('the order module needs the catalog and coupon modules listed before it');
   const orders = new OrderService(
     { orm, outbox, catalog, coupons, metrics, logger: logger.child({ module: 'order' }) },
-    { paymentTimeoutMs: config.order.paymentTimeoutMs, instanceId },
+    { paymentTimeoutMs: config.order.paymentTimeoutMs, probeConcurrency: config.order.probeConcurrency, instanceId },
   );
   let timer: NodeJS.Timeout | undefined;
   return {

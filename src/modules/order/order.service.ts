@@ -1,4 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { insertRows } from '../../infra/db/insert-rows.js';
 import type { Orm } from '../../infra/db/orm.js';
 import type { OutgoingMessage } from '../../infra/mq/message-bus.port.js';
@@ -99,14 +100,16 @@ export type CloseOutcome = 'cancelled' | 'not-pending' | 'missing' | 'not-expire
 export class OrderService {
   private readonly numbers: OrderNumberGenerator;
   private probe: PaymentStatusProbe = NEVER_PAID_PROBE;
+  private readonly probeSlots: LimitFunction;
   private sweeping?: Promise<number>;
   private stopped = false;
 
   constructor(
     private readonly deps: { orm: Orm; outbox: OutboxRelay; catalog: CatalogService; coupons: CouponService; metrics: Metrics; logger: Logger },
-    private readonly options: { paymentTimeoutMs: number; instanceId: string; sweepGraceMs?: number },
+    private readonly options: { paymentTimeoutMs: number; instanceId: string; sweepGraceMs?: number; probeConcurrency?: number },
   ) {
     this.numbers = new OrderNumberGenerator(options.instanceId);
+    this.probeSlots = pLimit(options.probeConcurrency ?? 64);
   }
 
   /** The payment module plugs in "ask WeChat Pay whether it was paid" here (see PaymentStatusProbe). */
@@ -360,7 +363,7 @@ export class OrderService {
     const probed = Boolean(order.prepayRequestedAt);
     if (probed) {
       // Never inside a DB transaction: this calls WeChat Pay.
-      const paid = await this.probe.check({ orderNo, userId: order.userId, payableFen: order.payableFen });
+      const paid = await this.probeSlots(() => this.probe.check({ orderNo, userId: order.userId, payableFen: order.payableFen }));
       if (paid === 'PAID') {
         log.warn({ orderNo }, 'unpaid order past its deadline was paid according to the payment provider; left open');
         return 'paid';

@@ -155,6 +155,8 @@ export interface WechatSimulator {
   counters(): Record<SimulatedService, number>;
   /** Requests received per route: code2Session, token, stableToken, subscribeSend, jsapi, queryOrder, closeOrder, refund, queryRefund, sms, waybill. */
   callsTo(route: string): number;
+  /** The most requests of a route the simulator was answering at once (with latency set, how concurrent the caller is). */
+  maxInFlight(route: string): number;
   /** Clears latency, failures, counters and recorded messages/SMS/waybills/deliveries (keeps transactions and tokens). */
   reset(): void;
 
@@ -234,6 +236,8 @@ class Simulator implements WechatSimulator {
   readonly #failNext = new Map<SimulatedService, { count: number; kind: FailureKind }[]>();
   readonly #failureRate = new Map<SimulatedService, { ratio: number; kind: FailureKind }>();
   readonly #calls = new Map<string, number>();
+  readonly #inFlight = new Map<string, number>();
+  readonly #maxInFlight = new Map<string, number>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #pendingDeliveries = new Map<NotificationDelivery, () => void>();
 
@@ -323,11 +327,16 @@ class Simulator implements WechatSimulator {
     return this.#calls.get(`route:${route}`) ?? 0;
   }
 
+  maxInFlight(route: string): number {
+    return this.#maxInFlight.get(route) ?? 0;
+  }
+
   reset(): void {
     this.#latency.clear();
     this.#failNext.clear();
     this.#failureRate.clear();
     this.#calls.clear();
+    this.#maxInFlight.clear();
     this.#subscribeMessages = [];
     this.#sms = [];
     this.#waybills.clear();
@@ -428,6 +437,17 @@ class Simulator implements WechatSimulator {
     }
     this.#count(`service:${routed.service}`);
     this.#count(`route:${routed.route}`);
+    const inFlight = (this.#inFlight.get(routed.route) ?? 0) + 1;
+    this.#inFlight.set(routed.route, inFlight);
+    this.#maxInFlight.set(routed.route, Math.max(inFlight, this.#maxInFlight.get(routed.route) ?? 0));
+    try {
+      await this.#answer(req, res, url, routed);
+    } finally {
+      this.#inFlight.set(routed.route, (this.#inFlight.get(routed.route) ?? 1) - 1);
+    }
+  }
+
+  async #answer(req: IncomingMessage, res: ServerResponse, url: URL, routed: NonNullable<ReturnType<typeof routeOf>>): Promise<void> {
     const body = await readBody(req);
 
     const latency = this.#latency.get(routed.service) ?? 0;
