@@ -349,8 +349,9 @@ export class OrderService {
     const outcome = await this.closeOnce(em, log, orderNo, now);
     if (outcome !== 'prepay-requested') return outcome;
     // The unprobed close failed: a prepay was asked for since the read (or the order moved).
-    // Judge again on a fresh read, which probes. Once is enough: a prepay request is never undone.
-    const again = await this.closeOnce(em, log, orderNo, now);
+    // Judge again on a fresh read (a fork: nothing of the first read is reused), which probes.
+    // Once is enough: a prepay request is never undone.
+    const again = await this.closeOnce(em.fork(), log, orderNo, now);
     return again === 'prepay-requested' ? 'not-pending' : again;
   }
 

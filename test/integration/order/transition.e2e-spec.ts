@@ -116,6 +116,26 @@ describe('closing an order whose owner never asked for a prepay', () => {
     expect(probeCalls).toEqual([view.order.orderNo]);
   });
 
+  test('closeIfUnpaid itself: a prepay recorded between its read and its close sends it to WeChat Pay', async () => {
+    const view = await placedView();
+    await expire(view.order.orderNo);
+    const orders = orderService(app);
+    // Right before the close's transaction (after closeIfUnpaid read the order), an API whose clock
+    // runs 2 s behind takes the owner's payOrder.
+    const transactional = app.outbox.transactional;
+    app.outbox.transactional = async function (this: typeof app.outbox, ...args: Parameters<typeof transactional>) {
+      app.outbox.transactional = transactional;
+      expect(await orders.recordPrepayRequest(app.orm.em.fork(), view.order.orderNo, view.order.userId, new Date(Date.now() - 2_000))).toBe(true);
+      return transactional.apply(this, args);
+    } as typeof transactional;
+    try {
+      expect(await orders.closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
+    } finally {
+      app.outbox.transactional = transactional;
+    }
+    expect(probeCalls).toEqual([view.order.orderNo]);
+  });
+
   test('a prepay request is refused once the order is closed or past its deadline', async () => {
     const orders = orderService(app);
     const closed = await placedView();
