@@ -41,10 +41,16 @@ export function ormOptions(database: DatabaseOptions, logger?: Logger): Options 
  */
 export async function openDatabase(database: DatabaseOptions, options: { logger?: Logger; migrate?: boolean } = {}): Promise<Orm> {
   const orm = await MikroORM.init(ormOptions(database, options.logger));
-  await orm.schema.ensureDatabase({ create: true });
-  if (options.migrate !== false) {
-    const applied = await orm.migrator.up();
-    if (applied.length > 0) options.logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  try {
+    await orm.schema.ensureDatabase({ create: true });
+    if (options.migrate !== false) {
+      const applied = await orm.migrator.up();
+      if (applied.length > 0) options.logger?.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    }
+  } catch (err) {
+    // A start that fails (server unreachable, bad socket) must not leave a pool behind.
+    await orm.close().catch(() => undefined);
+    throw err;
   }
   return orm;
 }
