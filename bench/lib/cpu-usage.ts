@@ -4,7 +4,7 @@
  * meter reports nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { statCpuMs } from './proc-cpu.mjs';
 
 const TICKS_PER_SECOND = (() => {
   try {
@@ -17,17 +17,9 @@ const TICKS_PER_SECOND = (() => {
 /** Milliseconds per clock tick of /proc/<pid>/stat (for readers in plain JS worker threads). */
 export const MS_PER_TICK = 1000 / TICKS_PER_SECOND;
 
-/** CPU milliseconds a process (or `thread-self`: the calling thread) has used so far, or undefined if it cannot be read. */
-export function cpuMs(pid: number | 'thread-self'): number | undefined {
-  try {
-    // Fields after the command name (which may contain spaces) start at ") ".
-    const stat = readFileSync(pid === 'thread-self' ? '/proc/thread-self/stat' : `/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of the full line, 12 and 13 after the name.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+/** CPU milliseconds a process has used so far, or undefined if it cannot be read. */
+function cpuMs(pid: number): number | undefined {
+  return statCpuMs(`/proc/${pid}/stat`, MS_PER_TICK);
 }
 
 /** The pid of a running program by name (the first one), for processes the benchmark did not start. */

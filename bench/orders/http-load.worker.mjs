@@ -1,11 +1,11 @@
 // Load generator for orders.bench.ts, in a worker thread so the client does not share the
 // server's event loop. Plain JS on purpose (no TypeScript loader needed in the worker).
 // Closed loop (`concurrency` clients, each with its own bearer token) or, with `rate`, open loop.
-import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { runLoad } from '../lib/load-loop.mjs';
+import { statCpuMs } from '../lib/proc-cpu.mjs';
 
 const { url, query, payQuery, prepayEvery, tokens, storeId, skuIds, runId, concurrency, count, maxMs, rate, msPerTick } = workerData;
 const agent = new Agent({ connections: concurrency, pipelining: 1 });
@@ -59,17 +59,9 @@ async function prepay(orderNo, token) {
   }
 }
 
-// This thread's CPU ms (utime + stime), so the bench can tell the load
-// generator's share from the API's in their shared process.
-function threadCpuMs() {
-  try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * msPerTick;
-  } catch {
-    return 0;
-  }
-}
+// This thread's CPU ms, so the bench can tell the load generator's share from the API's in
+// their shared process.
+const threadCpuMs = () => statCpuMs('/proc/thread-self/stat', msPerTick) ?? 0;
 const cpuAtStart = threadCpuMs();
 // Closed loop: each client keeps its own session; open loop: sessions taken in turn.
 const seconds = await runLoad({ count, concurrency, rate, maxMs, send: (i, client) => place(i, tokens[client % tokens.length]) });

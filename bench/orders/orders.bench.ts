@@ -59,7 +59,7 @@ import { CatalogErrors } from '../../src/modules/catalog/catalog.errors.js';
 import type { CatalogService, StockLine } from '../../src/modules/catalog/catalog.service.js';
 import type { OrderService } from '../../src/modules/order/order.service.js';
 import { startCpuProfile } from '../lib/cpu-profile.js';
-import { meterCpu, MS_PER_TICK, pidOf } from '../lib/cpu-usage.js';
+import { meterCpu, MS_PER_TICK, pidOf, type CpuMeter } from '../lib/cpu-usage.js';
 import { benchDatabaseSocket, spawnBroker, spawnWorker, type BenchChild } from '../lib/processes.js';
 import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
 
@@ -226,6 +226,16 @@ const VARIANTS: Variant[] = ['project', 'naive read-check-write', 'naive global 
 /** The processes whose CPU each placement run reports (the load generator's thread is split out of the API's). */
 let meteredProcesses: Record<string, number | undefined> = {};
 
+/**
+ * The CPU each process spent per order a placement run placed, and the rate the cores allow at
+ * that cost, as lines to print. Read it right after the run, before anything else uses the CPU.
+ */
+function placementCpuLines(meter: CpuMeter, run: LoadResult, note = ''): string[] {
+  const used = meter.report(run.ok, 'order placed', [{ of: 'api', name: 'load generator', ms: run.loadCpuMs }]);
+  if (!used.line) return [];
+  return [`  ${used.line}${note}`, `  → ${CORES} cores at this cost: at most ${((CORES * 1000) / used.totalMs).toFixed(0)} orders/s`];
+}
+
 async function placementScenario(app: App, tokens: string[], name: string, skuCount: number, stock: number, attempts: number): Promise<void> {
   console.log(`\n## placement — ${name} (${skuCount} SKU${skuCount > 1 ? 's' : ''}, stock ${stock} each, ${attempts} attempts, ${CONCURRENCY} clients)`);
   const results: { variant: Variant; load: LoadResult; audit: Awaited<ReturnType<typeof audit>> }[] = [];
@@ -239,14 +249,11 @@ async function placementScenario(app: App, tokens: string[], name: string, skuCo
     } finally {
       restore();
     }
-    const cpuUsed = cpu.report(run.ok, 'order placed', [{ of: 'api', name: 'load generator', ms: run.loadCpuMs }]);
+    const cpuLines = placementCpuLines(cpu, run, " (the worker's share: the CREATED fan-out it kept up with during the run)");
     const a = await audit(skus, stock);
     results.push({ variant, load: run, audit: a });
     console.log(`${formatResult(run.result)}  placed ${run.ok}  out-of-stock ${run.outOfStock}  oversold ${a.oversold}  lost-updates ${a.lostUpdates}`);
-    if (variant === 'project' && cpuUsed.line) {
-      console.log(`  ${cpuUsed.line} (the worker's share: the CREATED fan-out it kept up with during the run)`);
-      console.log(`  → ${CORES} cores at this cost: at most ${((CORES * 1000) / cpuUsed.totalMs).toFixed(0)} orders/s`);
-    }
+    if (variant === 'project') cpuLines.forEach((line) => console.log(line));
   }
   const project = results[0].load.result.throughput;
   for (const r of results.slice(1)) {
@@ -314,9 +321,9 @@ try {
     const profile = await startCpuProfile(process.env.BENCH_PLACE_CPU_PROFILE);
     const alone = await load(app, 'project, no consumers running', tokens, aloneSkus, COUNT);
     await profile.stop();
-    const aloneUsed = aloneCpu.report(alone.ok, 'order placed', [{ of: 'api', name: 'load generator', ms: alone.loadCpuMs }]);
+    const aloneCpuLines = placementCpuLines(aloneCpu, alone);
     console.log(`${formatResult(alone.result)}  placed ${alone.ok}`);
-    if (aloneUsed.line) console.log(`  ${aloneUsed.line}\n  → ${CORES} cores at this cost: at most ${((CORES * 1000) / aloneUsed.totalMs).toFixed(0)} orders/s`);
+    aloneCpuLines.forEach((line) => console.log(line));
     worker = await startWorker();
     meteredProcesses.worker = worker.process.pid;
     await drained();
