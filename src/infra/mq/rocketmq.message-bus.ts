@@ -36,9 +36,10 @@ export interface RocketMqOptions {
   /**
    * Messages a push consumer of a group that calls outside parties holds at once (received, not
    * yet acked). The client consumes all of them concurrently, so this bounds the handler's
-   * concurrency: the client's default (1024) let a burst of order timeouts start ~1000 WeChat Pay
-   * queries at once, which then timed out behind one another. Groups that only touch MySQL and
-   * Redis keep the default (capping them too halved the new-user coupon consumer's throughput).
+   * concurrency: the client's default (1024) let a backlog start ~1000 calls to WeChat at once,
+   * which then timed out behind one another. Groups that only touch MySQL and Redis keep the
+   * default (capping them too halved the new-user coupon consumer's throughput), and so does the
+   * order-timeout group, whose WeChat Pay queries have their own limit (PAYMENT_PROBE_CONCURRENCY).
    */
   consumerMaxCachedMessages?: number;
 }
