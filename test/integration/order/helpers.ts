@@ -52,8 +52,8 @@ export function orderService(app: TestApp): OrderService {
  * What payOrder records before it asks WeChat Pay for a prepay: from then on the order's deadline
  * asks the payment probe before closing it (an order never prepaid closes without asking).
  */
-export async function requestPrepay(app: TestApp, customer: Customer, orderNo: string): Promise<void> {
-  if (!(await orderService(app).recordPrepayRequest(app.orm.em.fork(), orderNo, customer.userId))) throw new Error(`order ${orderNo} refused a prepay request`);
+export async function requestPrepay(app: TestApp, owner: Pick<Customer, 'userId'>, orderNo: string): Promise<void> {
+  if (!(await orderService(app).recordPrepayRequest(app.orm.em.fork(), orderNo, owner.userId))) throw new Error(`order ${orderNo} refused a prepay request`);
 }
 
 /** A product with one SKU per entry, in store `storeId`; returns the SKU ids (numbers). */

@@ -51,7 +51,7 @@ test('an order that moved since it was read is judged on its current row, not th
 
 test('the timeout closes on the order as it is after the payment probe, not as it was read before it', async () => {
   const view = await placedView();
-  await requestPrepay(app, { token: '', userId: view.order.userId }, view.order.orderNo);
+  await requestPrepay(app, { userId: view.order.userId }, view.order.orderNo);
   await queryRows(app.databaseUrl, 'update orders set expires_at = ? where order_no = ?', [new Date(Date.now() - 1_000), view.order.orderNo]);
   const orders = orderService(app);
   // While WeChat is being asked, the owner cancels: the timeout must not cancel (and release stock) again.
