@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['broker/broker.bench.ts', 'login/login.bench.ts', 'stores/stores.bench.ts', 'orders/orders.bench.ts', 'payment/payment.bench.ts'];
+const BENCHES = ['broker/broker.bench.ts', 'login/login.bench.ts', 'stores/stores.bench.ts', 'orders/orders.bench.ts', 'payment/payment.bench.ts', 'edge/edge.bench.ts', 'seckill/seckill.bench.ts'];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const bench of BENCHES.filter((b) => only.length === 0 || only.some((o) => b.startsWith(o)))) {

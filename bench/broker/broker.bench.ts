@@ -21,7 +21,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +29,9 @@ import { Redis } from 'ioredis';
 import * as grpc from '@grpc/grpc-js';
 import { ConsumeResult, Producer, PushConsumer } from 'rocketmq-client-nodejs';
 import { loadRocketMqProto } from '../../src/infra/mq/broker/proto.js';
+import { sleep } from '../../test/helpers/wait.js';
+import { freePort } from '../../src/tools/ports.js';
+import { percentile } from '../lib/stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
@@ -54,22 +56,6 @@ interface Result {
   p50: number;
   p99: number;
   max: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForLine(child: ChildProcess, marker: string, what: string): Promise<void> {
@@ -121,7 +107,7 @@ function bodyFor(i: number): Buffer {
 
 async function drain(sink: Sink, sent: number): Promise<void> {
   const until = performance.now() + 30_000;
-  while (sink.seen.size < sent && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+  while (sink.seen.size < sent && performance.now() < until) await sleep(5);
 }
 
 function result(name: string, sink: Sink, sent: number, seconds: number): Result {
@@ -174,7 +160,7 @@ async function paced(name: string, send: (body: Buffer) => Promise<unknown>, sin
       inflight++;
       pending.push(send(bodyFor(i)).finally(() => inflight--));
     }
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   await Promise.all(pending);
   await drain(sink, issued);
@@ -255,7 +241,7 @@ async function benchBroker(): Promise<Result[]> {
     // warm-up: routes, assignments and the first long poll in place
     sink.bornAt.set(0xffffffff, now());
     await producer.send({ topic, body: bodyFor(0xffffffff) });
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     const send = (body: Buffer) => producer.send({ topic, body });
     const sat = await saturate(NAME_BROKER, send, sink, 0);
     const pace = await paced(NAME_BROKER, send, sink, 10_000_000);
@@ -265,7 +251,7 @@ async function benchBroker(): Promise<Result[]> {
     if (consumer && consumer.exitCode === null) await new Promise((r) => consumer!.once('exit', r));
     await local?.shutdown().catch(() => {});
     await producer.shutdown().catch(() => {});
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     broker.kill('SIGTERM');
     if (broker.exitCode === null) await new Promise((r) => broker.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
@@ -369,7 +355,7 @@ async function benchRawCapacity(): Promise<Result[]> {
   try {
     await unary('QueryRoute', { topic: { name: topic } });
     const receivers = [receiver(), receiver()];
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const sendBatch = async (ids: number[]) => {
       const messages = ids.map((i) => {
         sink.bornAt.set(i, now());
@@ -412,7 +398,7 @@ async function benchRawCapacity(): Promise<Result[]> {
         issued += n;
         pending.push(sendBatch(ids));
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
     await Promise.all(pending);
     await drain(sink, issued);

@@ -37,6 +37,8 @@ export interface CpuReport {
   line: string;
   /** CPU ms per unit, all processes together. */
   totalMs: number;
+  /** CPU ms per unit of each process (and split-out thread), by name. */
+  perProcess: Record<string, number>;
 }
 
 export interface CpuMeter {
@@ -56,7 +58,7 @@ export function meterCpu(processes: Record<string, number | undefined>): CpuMete
   });
   return {
     report(per, unit, threads = []) {
-      if (start.length === 0 || per <= 0) return { line: '', totalMs: 0 };
+      if (start.length === 0 || per <= 0) return { line: '', totalMs: 0, perProcess: {} };
       const used = start.map((s) => ({ name: s.name, ms: (cpuMs(s.pid) ?? s.ms) - s.ms }));
       for (const thread of threads) {
         const process = used.find((u) => u.name === thread.of);
@@ -65,7 +67,7 @@ export function meterCpu(processes: Record<string, number | undefined>): CpuMete
         used.push({ name: thread.name, ms: thread.ms });
       }
       const total = used.reduce((sum, u) => sum + u.ms, 0);
-      return { line: `CPU ms per ${unit}: ${used.map((u) => `${u.name} ${(u.ms / per).toFixed(2)}`).join(', ')}; total ${(total / per).toFixed(2)}`, totalMs: total / per };
+      return { line: `CPU ms per ${unit}: ${used.map((u) => `${u.name} ${(u.ms / per).toFixed(2)}`).join(', ')}; total ${(total / per).toFixed(2)}`, totalMs: total / per, perProcess: Object.fromEntries(used.map((u) => [u.name, u.ms / per])) };
     },
   };
 }

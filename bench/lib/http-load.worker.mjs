@@ -2,23 +2,20 @@
 // event loop. Closed loop (`concurrency` workers back to back) or open loop (`ratePerSec`
 // requests started on a fixed schedule, at most `concurrency` in flight). Plain JS: no loader.
 import { parentPort, workerData } from 'node:worker_threads';
-import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { graphqlPoster } from './graphql-post.mjs';
 import { runLoad } from './load-loop.mjs';
 
 const { url, bodies, headers = {}, concurrency, maxMs, ratePerSec } = workerData;
-const agent = new Agent({ connections: concurrency, pipelining: 1 });
+const client = graphqlPoster(url, concurrency);
 const latencies = [];
 let errors = 0;
 let firstError;
 
 async function one(i) {
-  const t0 = performance.now();
   try {
-    const res = await request(`${url}/graphql`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', ...headers }, body: bodies[i % bodies.length] });
-    const body = await res.body.json();
-    if (res.statusCode !== 200 || body.errors) throw new Error(`${res.statusCode} ${JSON.stringify(body.errors).slice(0, 200)}`);
-    latencies.push(performance.now() - t0);
+    const { status, body, ms } = await client.post({ body: bodies[i % bodies.length] }, undefined, headers);
+    if (status !== 200 || body.errors) throw new Error(`${status} ${JSON.stringify(body.errors).slice(0, 200)}`);
+    latencies.push(ms);
   } catch (err) {
     errors++;
     firstError ??= err.message;
@@ -33,5 +30,5 @@ const seconds = await runLoad({
   maxMs,
   send: one,
 });
-await agent.close();
+await client.close();
 parentPort.postMessage({ latencies, errors, seconds, firstError });

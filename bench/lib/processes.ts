@@ -4,8 +4,11 @@
  * Every child is killed when the benchmark exits, however it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dropDatabase, TEST_MYSQL_ROOT } from '../../test/helpers/test-db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -80,4 +83,37 @@ const DEFAULT_MYSQL_SOCKETS = ['/run/mysqld/mysqld.sock', '/var/run/mysqld/mysql
 export function benchDatabaseSocket(): string | undefined {
   if (process.env.DATABASE_SOCKET !== undefined) return process.env.DATABASE_SOCKET || undefined;
   return DEFAULT_MYSQL_SOCKETS.find((path) => existsSync(path));
+}
+
+export interface BenchBackbone {
+  databaseUrl: string;
+  broker: BenchChild & { endpoint: string };
+  /** The broker's log; the bench removes it when done. */
+  brokerDir: string;
+  /** The environment the bench's API and workers share. */
+  baseEnv: Record<string, string>;
+}
+
+/**
+ * What every multi-process bench starts from: an empty database `dbName`, a broker of its own,
+ * and the shared environment (`env` added last). `socket`: reach MySQL through its Unix socket
+ * when the host has one (benchDatabaseSocket).
+ */
+export async function startBenchBackbone(dbName: string, env: Record<string, string> = {}, { socket = true }: { socket?: boolean } = {}): Promise<BenchBackbone> {
+  await dropDatabase(dbName);
+  const brokerDir = mkdtempSync(join(tmpdir(), `${dbName.replace(/_/g, '-')}-broker-`));
+  const broker = await spawnBroker(brokerDir);
+  const databaseUrl = `${TEST_MYSQL_ROOT}/${dbName}`;
+  const baseEnv: Record<string, string> = {
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    ...(socket ? { DATABASE_SOCKET: benchDatabaseSocket() ?? '' } : {}),
+    ROCKETMQ_ENDPOINTS: broker.endpoint,
+    LOG_LEVEL: 'error',
+    DB_POOL_MAX: '40',
+    SEED_DEMO_DATA: 'true',
+    LOGIN_RATE_LIMIT: '100000',
+    ...env,
+  };
+  return { databaseUrl, broker, brokerDir, baseEnv };
 }

@@ -1,4 +1,5 @@
 import { runLoad as runSchedule } from './load-loop.mjs';
+import { runWorkerThread } from './worker-thread.js';
 
 /** Percentile of an unsorted sample (nearest-rank). */
 export function percentile(samples: readonly number[], p: number): number {
@@ -67,13 +68,7 @@ export async function runHttpLoad(
   label: string,
   options: { url: string; bodies: string[]; concurrency: number; maxMs: number; ratePerSec?: number; headers?: Record<string, string> },
 ): Promise<RunResult> {
-  const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), { workerData: options });
-  const result = await new Promise<{ latencies: number[]; errors: number; seconds: number; firstError?: string }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  await worker.terminate();
+  const result = await runWorkerThread<{ latencies: number[]; errors: number; seconds: number; firstError?: string }>(new URL('./http-load.worker.mjs', import.meta.url), options);
   if (result.firstError) console.error(`${label}: first error: ${result.firstError}`);
   return summarize(label, result.latencies, result.errors, result.seconds);
 }

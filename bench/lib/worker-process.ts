@@ -9,7 +9,7 @@
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
-import type { CouponRewardSettings } from '../../src/modules/payment/pay-fanout.consumers.js';
+import type { CouponRewardSettings } from '../../src/modules/coupon/pay-reward.consumer.js';
 import type { PointsService } from '../../src/modules/points/points.service.js';
 import { startCpuProfile } from './cpu-profile.js';
 

@@ -7,22 +7,23 @@
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/observability/logger.js';
+import { operation } from '../../test/helpers/graphql-client.js';
+import { benchDatabaseName, dropDatabase, queryRow, queryRows, TEST_MYSQL_ROOT } from '../../test/helpers/test-db.js';
+import { eventually } from '../../test/helpers/wait.js';
 import { formatResult, percentile, runHttpLoad, runLoad, type RunResult } from '../lib/stats.js';
-import { createConnection } from 'mysql2/promise';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CONCURRENCY = 200;
 const REQUESTS = 4_000;
 const MAX_MS = 20_000;
-const DB = 'mysql://root@127.0.0.1:3306/wxshop_bench_login';
+const DB_NAME = benchDatabaseName('login');
+const DB = `${TEST_MYSQL_ROOT}/${DB_NAME}`;
 
-const LOGIN = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
+const LOGIN = operation('login');
 
-const conn = await createConnection({ uri: 'mysql://root@127.0.0.1:3306' });
-await conn.query('drop database if exists wxshop_bench_login');
-await conn.end();
+await dropDatabase(DB_NAME);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bench-login-broker-'));
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: DB, EMBEDDED_BROKER_PORT: '0', BROKER_DATA_DIR: dataDir, LOG_LEVEL: 'warn', REDIS_KEY_PREFIX: `bench-login-${Date.now()}:`, DB_POOL_MAX: '30', LOGIN_RATE_LIMIT: '1000000' });
@@ -52,25 +53,14 @@ for (const latencyMs of [0, 100]) {
 }
 
 // Login → coupon visible: the coupon row's commit time minus the user row's commit time.
-const started = Date.now();
-const users = await (async () => {
-  for (;;) {
-    const c = await createConnection({ uri: DB });
-    const [rows] = await c.query(
-      'select (select count(*) from user) as users, (select count(*) from user_coupon) as coupons',
-    );
-    await c.end();
-    const r = (rows as { users: number; coupons: number }[])[0]!;
-    if (Number(r.coupons) >= Number(r.users) || Date.now() - started > 60_000) return r;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-})();
-const c = await createConnection({ uri: DB });
-const [gaps] = await c.query(
-  'select timestampdiff(microsecond, u.created_at, uc.created_at) / 1000 as ms from user u join user_coupon uc on uc.user_id = u.id',
-);
-await c.end();
-const delays = (gaps as { ms: string }[]).map((g) => Number(g.ms));
+const counts = () => queryRow<{ users: number; coupons: number }>(DB, 'select (select count(*) from user) as users, (select count(*) from user_coupon) as coupons');
+// Every first login's coupon granted, or what there is after 60 s.
+const users = await eventually(async () => {
+  const r = (await counts())!;
+  return Number(r.coupons) >= Number(r.users) && r;
+}, { timeoutMs: 60_000, intervalMs: 200, what: 'coupons' }).catch(async () => (await counts())!);
+const gaps = await queryRows<{ ms: string }>(DB, 'select timestampdiff(microsecond, u.created_at, uc.created_at) / 1000 as ms from user u join user_coupon uc on uc.user_id = u.id');
+const delays = gaps.map((g) => Number(g.ms));
 console.log(`login → coupon granted over ${delays.length} first logins (users ${users.users}, coupons ${users.coupons}): p50 ${percentile(delays, 50).toFixed(1)} ms, p99 ${percentile(delays, 99).toFixed(1)} ms`);
 
 await app.close();

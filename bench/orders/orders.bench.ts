@@ -6,7 +6,7 @@
  *
  * Processes, as DESIGN.md deploys them: the broker (CLI), a worker (ROLE=worker: every consumer
  * group: notifications, analytics, order timeouts...) and the API (this process, ROLE=api), all
- * against the database wxshop_bench_orders. The CREATED fan-out runs in the worker during the
+ * against the database wxshop_bench_orders (with WXSHOP_TEST_NS, that namespace's test database). The CREATED fan-out runs in the worker during the
  * load, on the same two cores.
  *
  * 1. Placement: BENCH_CONCURRENCY (200) clients, each with its own session, POST placeOrder
@@ -23,6 +23,10 @@
  *    prints the CPU each process spent per placed order (from /proc; the load generator's thread is
  *    split out of the API's) and the throughput two cores allow at that cost. The spread run is
  *    repeated with the worker stopped: the placement path alone, its fan-out drained afterwards.
+ *    Then the floor (issue #18; bench/orders/floor-server.ts, a process of its own): graphql-js
+ *    over node:http, mysql2, the Redis session lookup and the project's statements and outbox rows
+ *    per order, the same 200-SKU spread and clients; it prints project/floor ratios of orders/s
+ *    and of the serving process's CPU per placed order against both spread runs.
  * 2. Auto-cancel lateness over BENCH_CANCEL_ORDERS (1000) orders with a 3 s payment timeout
  *    (actual cancelled_at minus expires_at), the orders placed open loop at each rate of
  *    BENCH_CANCEL_RATES (20,50 per second): the delay message + cg-order-timeout consumer in the
@@ -41,15 +45,14 @@
  * BENCH_ONLY=cancel skips the placement runs, BENCH_ONLY=place the lateness runs. Diagnostics:
  * BENCH_API_CPU_PROFILE=<file> (the API process during the paced lateness runs),
  * BENCH_PLACE_CPU_PROFILE=<file> (the API during the run without consumers),
- * BENCH_WORKER_CPU_PROFILE=<file> (the worker).
+ * BENCH_WORKER_CPU_PROFILE=<file> (the worker), BENCH_FLOOR_CPU_PROFILE_DIR=<dir> (the floor
+ * server, from its start to its exit: warm-up included; one file per thread).
  * Bounded: each placement run stops at BENCH_COUNT (4000) orders or BENCH_SECONDS (6) s.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
-import { createConnection } from 'mysql2/promise';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { operation } from '../../test/helpers/graphql-client.js';
 import { createApp, type App } from '../../src/app.js';
@@ -60,8 +63,13 @@ import type { CatalogService, StockLine } from '../../src/modules/catalog/catalo
 import type { OrderService } from '../../src/modules/order/order.service.js';
 import { startCpuProfile } from '../lib/cpu-profile.js';
 import { meterCpu, MS_PER_TICK, pidOf, type CpuMeter } from '../lib/cpu-usage.js';
-import { benchDatabaseSocket, spawnBroker, spawnWorker, type BenchChild } from '../lib/processes.js';
+import { spawnChild, startBenchBackbone, spawnWorker, type BenchChild } from '../lib/processes.js';
 import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
+import { sleep } from '../../test/helpers/wait.js';
+import { loginMany } from '../../test/helpers/actors.js';
+import { benchDatabaseName, queryRows } from '../../test/helpers/test-db.js';
+import { runWorkerThread } from '../lib/worker-thread.js';
+import { freePort } from '../../src/tools/ports.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const COUNT = Number(process.env.BENCH_COUNT ?? 4000);
@@ -74,63 +82,32 @@ const CANCEL_PREPAY_EVERY = Number(process.env.BENCH_CANCEL_PREPAY_EVERY ?? 4);
 const CORES = availableParallelism();
 const CANCEL_TIMEOUT = '3s';
 const POLLER_INTERVAL_MS = 5_000;
-const DB_NAME = 'wxshop_bench_orders';
+const DB_NAME = benchDatabaseName('orders');
 const DB = `mysql://root@127.0.0.1:3306/${DB_NAME}`;
 const STORE_ID = 1;
 const PLACE_Q = operation('place-order');
 const PAY_Q = operation('pay-order');
-const LOGIN_Q = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
 const benchStarted = performance.now();
 
 
-const root = await createConnection({ uri: 'mysql://root@127.0.0.1:3306' });
-await root.query(`drop database if exists ${DB_NAME}`);
-await root.end();
-
-const brokerDir = mkdtempSync(join(tmpdir(), 'bench-orders-broker-'));
-const broker = await spawnBroker(brokerDir);
-const baseEnv = {
-  HOST: '127.0.0.1',
-  DATABASE_URL: DB,
-  DATABASE_SOCKET: benchDatabaseSocket() ?? '',
-  ROCKETMQ_ENDPOINTS: broker.endpoint,
-  LOG_LEVEL: 'error',
-  DB_POOL_MAX: '40',
-  SEED_DEMO_DATA: 'true',
-  LOGIN_RATE_LIMIT: '100000',
-};
+const { broker, brokerDir, baseEnv } = await startBenchBackbone(DB_NAME, {
+  // Bench buyers leave many orders unpaid and place as fast as they can.
+  ORDER_MAX_PENDING_PER_STORE: '100000',
+  ORDER_MAX_RESERVED_UNITS_PER_STORE: '10000000',
+  MUTATION_RATE_LIMIT: '10000000',
+});
 console.log(`database: ${baseEnv.DATABASE_SOCKET ? `Unix socket ${baseEnv.DATABASE_SOCKET}` : 'TCP'} (DATABASE_SOCKET= for TCP)`);
+// Split roles in local mode share one WeChat simulator: the API instance of the moment hosts it on
+// this port and the worker joins it (and must be restarted with each new instance: new keys).
+const simulatorPort = await freePort();
 async function startInstance(id: string, env: Record<string, string> = {}): Promise<App> {
-  const config = loadConfig({ ...baseEnv, PORT: '0', ROLE: 'api', INSTANCE_ID: `bench-orders-${id}`, ...env });
+  const config = loadConfig({ ...baseEnv, PORT: '0', ROLE: 'api', INSTANCE_ID: `bench-orders-${id}`, WECHAT_SIMULATOR_PORT: String(simulatorPort), ...env });
   return createApp(config, { logger: createLogger({ level: 'error' }) });
 }
-const startWorker = () => spawnWorker({ ...baseEnv, PORT: '0', INSTANCE_ID: 'bench-orders-worker' });
+const startWorker = () => spawnWorker({ ...baseEnv, PORT: '0', INSTANCE_ID: 'bench-orders-worker', WECHAT_SIMULATOR_URL: `http://127.0.0.1:${simulatorPort}` });
 
-async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ uri: DB });
-  try {
-    const [rows] = await conn.query(query, params);
-    return rows as T[];
-  } finally {
-    await conn.end();
-  }
-}
+const sql = <T = any>(query: string, params: unknown[] = []) => queryRows<T>(DB, query, params);
 
-async function loginMany(url: string, n: number, prefix: string): Promise<string[]> {
-  const tokens: string[] = [];
-  for (let i = 0; i < n; i += 50) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, n - i) }, async (_, j) => {
-        const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: LOGIN_Q, variables: { code: `${prefix}-${i + j}` } }) });
-        const body = (await res.json()) as { data?: { login: { token: string } } };
-        if (!body.data) throw new Error(`login failed: ${JSON.stringify(body)}`);
-        return body.data.login.token;
-      }),
-    );
-    tokens.push(...batch);
-  }
-  return tokens;
-}
 
 interface LoadResult {
   result: RunResult;
@@ -143,20 +120,17 @@ interface LoadResult {
 }
 
 let runSeq = 0;
-function load(app: App, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS, rate = 0, prepayEvery = 0): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./http-load.worker.mjs', import.meta.url), {
-      workerData: { url: app.http!.url, query: PLACE_Q, payQuery: PAY_Q, prepayEvery, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs, rate, msPerTick: MS_PER_TICK },
-    });
-    worker.once('message', (m: { latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number; prepayFailed: number }; seconds: number; firstError?: string; cpuMs: number }) => {
-      if (m.firstError) console.error(`  ${label}: first error: ${m.firstError}`);
-      const result = summarize(label, m.latencies, m.outcomes.other, m.seconds);
-      // Throughput counts placed orders only (refusals are fast and would flatter it).
-      result.throughput = m.outcomes.ok / m.seconds;
-      resolve({ result, loadCpuMs: m.cpuMs, ...m.outcomes });
-      void worker.terminate();
-    });
-    worker.once('error', reject);
+/** `target`: the API (or the floor server) to POST to; `query`: the placeOrder document it gets. */
+function load(target: { url: string }, label: string, tokens: string[], skuIds: number[], count: number, maxMs = MAX_MS, rate = 0, prepayEvery = 0, query = PLACE_Q): Promise<LoadResult> {
+  return runWorkerThread<{ latencies: number[]; outcomes: { ok: number; outOfStock: number; other: number; prepayFailed: number }; seconds: number; firstError?: string; cpuMs: number }>(
+    new URL('./http-load.worker.mjs', import.meta.url),
+    { url: target.url, query, payQuery: PAY_Q, prepayEvery, tokens, storeId: STORE_ID, skuIds, runId: `${Date.now()}-${runSeq++}`, concurrency: CONCURRENCY, count, maxMs, rate, msPerTick: MS_PER_TICK },
+  ).then((m) => {
+    if (m.firstError) console.error(`  ${label}: first error: ${m.firstError}`);
+    const result = summarize(label, m.latencies, m.outcomes.other, m.seconds);
+    // Throughput counts placed orders only (refusals are fast and would flatter it).
+    result.throughput = m.outcomes.ok / m.seconds;
+    return { result, loadCpuMs: m.cpuMs, ...m.outcomes };
   });
 }
 
@@ -230,22 +204,71 @@ let meteredProcesses: Record<string, number | undefined> = {};
  * The CPU each process spent per order a placement run placed, and the rate the cores allow at
  * that cost, as lines to print. Read it right after the run, before anything else uses the CPU.
  */
-function placementCpuLines(meter: CpuMeter, run: LoadResult, note = ''): string[] {
-  const used = meter.report(run.ok, 'order placed', [{ of: 'api', name: 'load generator', ms: run.loadCpuMs }]);
+function placementCpuLines(meter: CpuMeter, run: LoadResult, note = '', server = 'api'): string[] & { perProcess?: Record<string, number> } {
+  const used = meter.report(run.ok, 'order placed', [{ of: server, name: 'load generator', ms: run.loadCpuMs }]);
   if (!used.line) return [];
-  return [`  ${used.line}${note}`, `  → ${CORES} cores at this cost: at most ${((CORES * 1000) / used.totalMs).toFixed(0)} orders/s`];
+  return Object.assign([`  ${used.line}${note}`, `  → ${CORES} cores at this cost: at most ${((CORES * 1000) / used.totalMs).toFixed(0)} orders/s`], { perProcess: used.perProcess });
 }
 
-async function placementScenario(app: App, tokens: string[], name: string, skuCount: number, stock: number, attempts: number): Promise<void> {
+/** What a placement run of the project gives the floor comparison: its throughput and the API's CPU ms per order. */
+interface PlacementCost {
+  label: string;
+  throughput: number;
+  apiCpuMs?: number;
+}
+
+const FLOOR_Q = 'mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { orderNo } }';
+
+/**
+ * The floor (bench/orders/floor-server.ts, a process of its own): the same SKU spread, clients and
+ * sessions as the project's run, the same statements per order; then project/floor ratios of
+ * orders/s and of the serving process's CPU per placed order (the API's, the floor server's).
+ */
+async function floorScenario(app: App, tokens: string[], skuCount: number, stock: number, attempts: number, projectRuns: PlacementCost[]): Promise<void> {
+  console.log(`\n## placement — spread, floor: graphql-js over node:http, mysql2, the same statements and outbox rows (${skuCount} SKUs, ${CONCURRENCY} clients)`);
+  const config = loadConfig({ ...baseEnv, ROLE: 'api' });
+  // A directory: the TypeScript loader's hooks thread writes a profile of its own there too.
+  const profileDir = process.env.BENCH_FLOOR_CPU_PROFILE_DIR;
+  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
+  const floor = await spawnChild('floor', [...profileArgs, 'bench/orders/floor-server.ts'], {
+    DATABASE_URL: baseEnv.DATABASE_URL,
+    DATABASE_SOCKET: baseEnv.DATABASE_SOCKET ?? '',
+    DB_POOL_MAX: baseEnv.DB_POOL_MAX,
+    REDIS_URL: config.redis.url,
+    REDIS_KEY_PREFIX: config.redis.keyPrefix,
+  }, 'floor ready');
+  try {
+    const target = JSON.parse(floor.readyLine.slice(floor.readyLine.indexOf('{'))) as { url: string };
+    // Its own warm-up (JIT, pool), as the API had.
+    await load(target, 'floor warm-up', tokens, await freshSkus(app, 20, 1_000_000), 1000, 3000, 0, 0, FLOOR_Q);
+    const skus = await freshSkus(app, skuCount, stock);
+    const cpu = meterCpu({ ...meteredProcesses, floor: floor.process.pid });
+    const run = await load(target, 'floor', tokens, skus, attempts, MAX_MS, 0, 0, FLOOR_Q);
+    const cpuLines = placementCpuLines(cpu, run, ' (api, worker: the API instance sweeping floor rows past the outbox grace period; the ratios use the floor process)', 'floor');
+    const a = await audit(skus, stock);
+    console.log(`${formatResult(run.result)}  placed ${run.ok}  out-of-stock ${run.outOfStock}  oversold ${a.oversold}  lost-updates ${a.lostUpdates}`);
+    cpuLines.forEach((line) => console.log(line));
+    const floorCpu = cpuLines.perProcess?.floor;
+    for (const p of projectRuns) {
+      const cpuRatio = p.apiCpuMs !== undefined && floorCpu ? `, API CPU per order ×${(p.apiCpuMs / floorCpu).toFixed(2)} (${p.apiCpuMs.toFixed(2)} / ${floorCpu.toFixed(2)} ms)` : '';
+      console.log(`  ratio ${p.label} / floor: orders/s ×${(p.throughput / run.result.throughput).toFixed(2)}${cpuRatio}`);
+    }
+  } finally {
+    await floor.stop();
+  }
+}
+
+async function placementScenario(app: App, tokens: string[], name: string, skuCount: number, stock: number, attempts: number): Promise<PlacementCost> {
   console.log(`\n## placement — ${name} (${skuCount} SKU${skuCount > 1 ? 's' : ''}, stock ${stock} each, ${attempts} attempts, ${CONCURRENCY} clients)`);
   const results: { variant: Variant; load: LoadResult; audit: Awaited<ReturnType<typeof audit>> }[] = [];
+  let projectApiCpuMs: number | undefined;
   for (const variant of VARIANTS) {
     const skus = await freshSkus(app, skuCount, stock);
     const restore = installVariant(app, variant);
     const cpu = meterCpu(meteredProcesses);
     let run: LoadResult;
     try {
-      run = await load(app, `${variant}`, tokens, skus, attempts);
+      run = await load(app.http!, `${variant}`, tokens, skus, attempts);
     } finally {
       restore();
     }
@@ -253,12 +276,16 @@ async function placementScenario(app: App, tokens: string[], name: string, skuCo
     const a = await audit(skus, stock);
     results.push({ variant, load: run, audit: a });
     console.log(`${formatResult(run.result)}  placed ${run.ok}  out-of-stock ${run.outOfStock}  oversold ${a.oversold}  lost-updates ${a.lostUpdates}`);
-    if (variant === 'project') cpuLines.forEach((line) => console.log(line));
+    if (variant === 'project') {
+      cpuLines.forEach((line) => console.log(line));
+      projectApiCpuMs = cpuLines.perProcess?.api;
+    }
   }
   const project = results[0].load.result.throughput;
   for (const r of results.slice(1)) {
     console.log(`  ratio project / ${r.variant}: throughput ×${(project / r.load.result.throughput).toFixed(2)}, p99 ×${(results[0].load.result.p99 / r.load.result.p99).toFixed(2)}`);
   }
+  return { label: `project (${name}, fan-out running)`, throughput: project, apiCpuMs: projectApiCpuMs };
 }
 
 async function lateness(label: string, orderNos: string[], deadlineMs: number): Promise<{ p50: number; p99: number; max: number; cancelled: number }> {
@@ -269,7 +296,7 @@ async function lateness(label: string, orderNos: string[], deadlineMs: number): 
         orderNos,
       );
       if (got.length >= orderNos.length || Date.now() > deadlineMs) return got;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
   })();
   const late = rows.map((r) => Number(r.late));
@@ -285,9 +312,12 @@ async function lateness(label: string, orderNos: string[], deadlineMs: number): 
 async function drained(): Promise<void> {
   const started = performance.now();
   for (;;) {
-    const [row] = await sql<{ orders: number; facts: number }>("select (select count(*) from orders) as orders, (select count(*) from analytics_order_fact where event = 'CREATED') as facts");
+    // The floor's orders (remark 'bench-floor') publish no CREATED event: left out.
+    const [row] = await sql<{ orders: number; facts: number }>(
+      "select (select count(*) from orders where remark is null or remark <> 'bench-floor') as orders, (select count(*) from analytics_order_fact f join orders o on o.order_no = f.order_no where f.event = 'CREATED' and (o.remark is null or o.remark <> 'bench-floor')) as facts",
+    );
     if (Number(row!.facts) >= Number(row!.orders)) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   console.log(`  (worker caught up with the CREATED fan-out ${((performance.now() - started) / 1000).toFixed(1)} s after the placement runs)`);
 }
@@ -295,7 +325,7 @@ async function drained(): Promise<void> {
 async function placeForCancel(app: App, tokens: string[], rate: number, count = CANCEL_ORDERS): Promise<string[]> {
   const skus = await freshSkus(app, 50, 1_000_000);
   const before = await sql<{ m: number | null }>('select max(id) as m from orders');
-  const run = await load(app, 'place for cancel', tokens, skus, count, 60_000, rate, CANCEL_PREPAY_EVERY);
+  const run = await load(app.http!, 'place for cancel', tokens, skus, count, 60_000, rate, CANCEL_PREPAY_EVERY);
   if (run.ok !== count) console.error(`  only ${run.ok} of ${count} orders placed`);
   if (run.prepayFailed > 0) console.error(`  ${run.prepayFailed} payOrder calls failed`);
   const placed = await sql<{ order_no: string }>(`select o.order_no from orders o where o.id > ? and exists (select 1 from order_item i where i.order_id = o.id and i.sku_id in (${skus.map(() => '?').join(',')}))`, [Number(before[0].m ?? 0), ...skus]);
@@ -304,14 +334,14 @@ async function placeForCancel(app: App, tokens: string[], rate: number, count = 
 
 try {
   // ---- 1. placement
-  let worker: BenchChild = await startWorker();
   const app = await startInstance('place', { ORDER_PAYMENT_TIMEOUT: '30m' });
+  let worker: BenchChild = await startWorker();
   meteredProcesses = { api: process.pid, worker: worker.process.pid, broker: broker.process.pid, mysql: pidOf('mariadbd') ?? pidOf('mysqld'), redis: pidOf('redis-server') };
-  const tokens = await loginMany(app.http!.url, CONCURRENCY, 'bench-orders-user');
+  const tokens = await loginMany({ url: app.http!.url }, CONCURRENCY, 'bench-orders-user');
   // Warm-up: JIT, pools, prepared paths.
-  await load(app, 'warm-up', tokens, await freshSkus(app, 20, 1_000_000), 1000, 3000);
+  await load(app.http!, 'warm-up', tokens, await freshSkus(app, 20, 1_000_000), 1000, 3000);
   if (process.env.BENCH_ONLY !== 'cancel') {
-    await placementScenario(app, tokens, 'spread', 200, 1_000_000, COUNT);
+    const spread = await placementScenario(app, tokens, 'spread', 200, 1_000_000, COUNT);
     // The same run with no consumer running: what the placement path alone costs, its fan-out
     // left for later (as when workers run on machines of their own).
     await worker.stop();
@@ -319,7 +349,7 @@ try {
     const aloneSkus = await freshSkus(app, 200, 1_000_000);
     const aloneCpu = meterCpu({ ...meteredProcesses, worker: undefined });
     const profile = await startCpuProfile(process.env.BENCH_PLACE_CPU_PROFILE);
-    const alone = await load(app, 'project, no consumers running', tokens, aloneSkus, COUNT);
+    const alone = await load(app.http!, 'project, no consumers running', tokens, aloneSkus, COUNT);
     await profile.stop();
     const aloneCpuLines = placementCpuLines(aloneCpu, alone);
     console.log(`${formatResult(alone.result)}  placed ${alone.ok}`);
@@ -327,6 +357,7 @@ try {
     worker = await startWorker();
     meteredProcesses.worker = worker.process.pid;
     await drained();
+    await floorScenario(app, tokens, 200, 1_000_000, COUNT, [spread, { label: 'project (spread, no consumers running)', throughput: alone.result.throughput, apiCpuMs: aloneCpuLines.perProcess?.api }]);
     await placementScenario(app, tokens, 'one hot SKU, enough stock', 1, 1_000_000, COUNT);
     await placementScenario(app, tokens, 'one hot SKU, stock < attempts', 1, 500, 2000);
   }
@@ -338,7 +369,10 @@ try {
 
     // ---- 2. auto-cancel lateness
     console.log(`\n## auto-cancel lateness (${CANCEL_ORDERS} orders, ORDER_PAYMENT_TIMEOUT=${CANCEL_TIMEOUT})`);
+    await worker.stop();
     const delayApp = await startInstance('cancel', { ORDER_PAYMENT_TIMEOUT: CANCEL_TIMEOUT });
+    worker = await startWorker();
+    meteredProcesses.worker = worker.process.pid;
     const projectAt: { rate: number; result: Awaited<ReturnType<typeof lateness>> }[] = [];
     // Warm-up, not reported: the cancel path (timeout consumer, WeChat Pay query, CANCELLED fan-out)
     // runs for the first time here; the placement runs warmed up only placement and CREATED.

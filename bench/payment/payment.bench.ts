@@ -32,14 +32,10 @@
  * BENCH_ONLY=project skips the baseline, BENCH_CHILD_LOGS=1 shows the worker's logs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
-import { createConnection } from 'mysql2/promise';
 import { operation } from '../../test/helpers/graphql-client.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -51,12 +47,17 @@ import type { BuiltNotification } from '../../src/infra/wechat/simulator/index.j
 import type { CatalogService } from '../../src/modules/catalog/catalog.service.js';
 import type { CouponService } from '../../src/modules/coupon/coupon.service.js';
 import type { OrderService } from '../../src/modules/order/order.service.js';
-import { DEFAULT_PAY_REWARD_COUPON_CODE, simulatedPhone, type CouponRewardSettings } from '../../src/modules/payment/pay-fanout.consumers.js';
+import { DEFAULT_PAY_REWARD_COUPON_CODE, type CouponRewardSettings } from '../../src/modules/coupon/pay-reward.consumer.js';
+import { simulatedPhone } from '../../src/modules/notify/pay-success-sms.consumer.js';
 import { Payment } from '../../src/modules/payment/payment.entity.js';
 import type { PointsService } from '../../src/modules/points/points.service.js';
 import { simulatedReceiver } from '../../src/modules/shipping/shipping.service.js';
-import { spawnBroker, spawnWorker } from '../lib/processes.js';
+import { startBenchBackbone, spawnWorker } from '../lib/processes.js';
 import { formatResult, percentile, summarize, type RunResult } from '../lib/stats.js';
+import { pool, sleep } from '../../test/helpers/wait.js';
+import { login } from '../../test/helpers/actors.js';
+import { benchDatabaseName, queryRows } from '../../test/helpers/test-db.js';
+import { runWorkerThread } from '../lib/worker-thread.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -64,39 +65,32 @@ const RATE = Number(process.env.BENCH_RATE ?? 15);
 const MAX_MS = Number(process.env.BENCH_SECONDS ?? 90) * 1000;
 const LATENCY = { points: 50, coupon: 60, sms: 100, logistics: 500 };
 const PRICE_FEN = 12_000;
-const DB_NAME = 'wxshop_bench_payment';
+const DB_NAME = benchDatabaseName('payment');
 const DB = `mysql://root@127.0.0.1:3306/${DB_NAME}`;
-const LOGIN_Q = readFileSync(new URL('../../test/operations/login.graphql', import.meta.url), 'utf8');
 const PLACE_Q = operation('place-order');
 const benchStarted = performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const root = await createConnection({ uri: 'mysql://root@127.0.0.1:3306' });
-await root.query(`drop database if exists ${DB_NAME}`);
-await root.end();
 
 // Deployment as DESIGN.md describes it: broker, API (ROLE=api, answers WeChat) and worker
 // (ROLE=worker, runs the consumer groups) are separate processes. The baseline runs entirely
 // inside the API process, as the old notify handler did.
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-payment-'));
-const broker = await spawnBroker(dataDir);
-const brokerEndpoint = broker.endpoint;
-
-const baseEnv = {
-  HOST: '127.0.0.1',
-  DATABASE_URL: DB,
-  ROCKETMQ_ENDPOINTS: brokerEndpoint,
-  LOG_LEVEL: 'error',
-  DB_POOL_MAX: process.env.BENCH_DB_POOL ?? '40',
-  SEED_DEMO_DATA: 'true',
-  LOGIN_RATE_LIMIT: '100000',
-};
+const { broker, brokerDir: dataDir, baseEnv } = await startBenchBackbone(
+  DB_NAME,
+  {
+    DB_POOL_MAX: process.env.BENCH_DB_POOL ?? '40',
+    ORDER_MAX_PENDING_PER_STORE: '100000',
+    ORDER_MAX_RESERVED_UNITS_PER_STORE: '10000000',
+    MUTATION_RATE_LIMIT: '10000000',
+  },
+  { socket: false },
+);
 const config = loadConfig({ ...baseEnv, PORT: '0', ROLE: 'api', INSTANCE_ID: 'bench-payment-api' });
 const app = await createApp(config, { logger: createLogger({ level: 'error' }) });
 const worker = await spawnWorker({
   ...baseEnv,
   PORT: '0',
   INSTANCE_ID: 'bench-payment-worker',
+  // Split roles in local mode: the worker joins the API's WeChat simulator.
+  WECHAT_SIMULATOR_URL: app.externals.simulator!.baseUrl,
   SMS_BASE_URL: app.externals.simulator!.baseUrl,
   LOGISTICS_BASE_URL: app.externals.simulator!.baseUrl,
   BENCH_POINTS_LATENCY_MS: '50',
@@ -110,15 +104,7 @@ const coupons = app.services.coupons as CouponService;
 const points = app.services.points as PointsService;
 const couponReward = app.services.couponReward as CouponRewardSettings;
 
-async function sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ uri: DB });
-  try {
-    const [rows] = await conn.query(query, params);
-    return rows as T[];
-  } finally {
-    await conn.end();
-  }
-}
+const sql = <T = any>(query: string, params: unknown[] = []) => queryRows<T>(DB, query, params);
 
 async function gql(query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
   const res = await fetch(`${url}/graphql`, {
@@ -131,28 +117,20 @@ async function gql(query: string, variables: Record<string, unknown>, token?: st
   return body.data;
 }
 
-async function pool<T>(n: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(n);
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await task(i);
-    }
-  }));
-  return out;
-}
 
 /** ORDERS unpaid orders of ORDERS fresh users; returns their notifications (signed now; valid 5 min). */
 async function prepare(label: string): Promise<{ orderNos: string[]; notifications: BuiltNotification[] }> {
   const slug = `${label.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 20)}${randomBytes(3).toString('hex')}`;
   // One SKU per order, as in a real shop's traffic (a single hot SKU row would serialize both runs on its lock).
   const view = await catalog.createProduct(app.orm.em.fork(), { storeId: 1, name: `bench-${slug}`, skus: Array.from({ length: ORDERS }, (_, i) => ({ name: `S${i}`, priceFen: PRICE_FEN, stock: 10 })) });
-  const placed = await pool(ORDERS, 20, async (i) => {
-    const login = await gql(LOGIN_Q, { code: `bench-${slug}-${i}` });
-    const data = await gql(PLACE_Q, { input: { storeId: '1', clientRequestId: `bench-${slug}-${i}`, items: [{ skuId: String(view.skus[i]!.id), quantity: 1 }] } }, login.login.token);
-    return data.placeOrder as { orderNo: string; payableFen: number };
-  });
+  const placed = await pool(
+    Array.from({ length: ORDERS }, (_, i) => async () => {
+      const customer = await login({ url }, `bench-${slug}-${i}`);
+      const data = await gql(PLACE_Q, { input: { storeId: '1', clientRequestId: `bench-${slug}-${i}`, items: [{ skuId: String(view.skus[i]!.id), quantity: 1 }] } }, customer.token);
+      return data.placeOrder as { orderNo: string; payableFen: number };
+    }),
+    20,
+  );
   const notifications = placed.map(({ orderNo, payableFen }) => {
     const resource: PayTransaction = {
       appid: sim.appId,
@@ -171,11 +149,7 @@ async function prepare(label: string): Promise<{ orderNos: string[]; notificatio
 }
 
 function load(target: string, notifications: BuiltNotification[], rate: number): Promise<{ latencies: number[]; errors: number; statuses: Record<string, number>; seconds: number; firstError?: string; endedAt: number }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./notify-load.worker.mjs', import.meta.url), { workerData: { url: target, notifications, concurrency: CONCURRENCY, maxMs: MAX_MS, rate } });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
+  return runWorkerThread(new URL('./notify-load.worker.mjs', import.meta.url), { url: target, notifications, concurrency: CONCURRENCY, maxMs: MAX_MS, rate });
 }
 
 /** Counts the effects of a set of orders: status SHIPPED, points row, reward coupon, SMS, waybill. */

@@ -22,6 +22,21 @@ const duration = (fallback: string) =>
       }
     });
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Parses `host:port,host:port` (IPv6 as `[::1]:7000`) into cluster seed nodes. */
+export function parseRedisNodes(text: string): RedisNode[] {
+  return text.split(',').map((part) => {
+    const match = /^\s*(?:\[([0-9A-Fa-f:.]+)\]|([^\s:,[\]]+)):(\d{1,5})\s*$/.exec(part);
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65535) throw new Error(`not a host:port list: "${text}" (use e.g. 10.0.0.1:7000,10.0.0.2:7000)`);
+    return { host: match[1] ?? match[2]!, port };
+  });
+}
+
 const optionalText = z
   .string()
   .optional()
@@ -52,11 +67,26 @@ const EnvSchema = z.object({
    * and a recreated database must not inherit them (its new user 1 is not the old user 1).
    */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]*$/).optional(),
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,host:port`); when set, ioredis runs in cluster mode
+   * and REDIS_URL only contributes its credentials and TLS (`rediss:`) to every node.
+   */
+  REDIS_CLUSTER_NODES: optionalText.transform((text, ctx) => {
+    if (text === undefined) return undefined;
+    try {
+      return parseRedisNodes(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   ROCKETMQ_ENDPOINTS: optionalText,
   ROCKETMQ_NAMESPACE: z.string().default(''),
   ROCKETMQ_ACCESS_KEY: optionalText,
   ROCKETMQ_SECRET_KEY: optionalText,
-  MQ_LONG_POLLING_TIMEOUT: duration('5s'),
+  // RocketMQ 5's proxy refuses a receive with less than 5 s to its deadline (ILLEGAL_POLLING_TIME),
+  // and so does the embedded broker: every consumer would fail to receive.
+  MQ_LONG_POLLING_TIMEOUT: duration('5s').refine((ms) => ms >= 5_000, { message: 'must be at least 5s: RocketMQ 5 refuses long polls under 5 s (ILLEGAL_POLLING_TIME)' }),
   MQ_CONSUMER_MAX_CACHED_MESSAGES: z.coerce.number().int().min(1).max(1024).default(64),
   EMBEDDED_BROKER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   BROKER_DATA_DIR: z.string().default('./data/broker'),
@@ -64,13 +94,47 @@ const EnvSchema = z.object({
   SESSION_TTL: duration('7d'),
   ORDER_PAYMENT_TIMEOUT: duration('30m'),
   ORDER_SWEEP_INTERVAL: duration('5m'),
+  /** How often the worker reconciles refunds, and how old a PROCESSING refund must be to be looked at. */
+  REFUND_SWEEP_INTERVAL: duration('30s'),
   /** WeChat Pay queries the order closers may have in flight at once, per process (its rate limits). */
   PAYMENT_PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   NEW_USER_COUPON_CODE: z.string().default('NEW_USER'),
+  /** A Redis of its own for flash-sale admission (hot keys away from sessions and caches); REDIS_URL when unset. */
+  SECKILL_REDIS_URL: optionalText,
+  /** Seckill orders the cg-seckill-order consumer creates at once, per process: the pace MySQL sees during a flash sale. */
+  SECKILL_ORDER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  /** `seckill` calls per user, and per client IP, per activity within SECKILL_RATE_WINDOW (0 = no limit). */
+  SECKILL_USER_RATE_LIMIT: z.coerce.number().int().min(0).default(5),
+  SECKILL_IP_RATE_LIMIT: z.coerce.number().int().min(0).default(200),
+  SECKILL_RATE_WINDOW: duration('1s'),
+  /** An attempt the relay read but did not acknowledge (a crash) is re-sent after this. */
+  SECKILL_RELAY_CLAIM_IDLE: duration('10s'),
+  /** Loads missing activities into Redis and reconciles ended ones (Redis vs MySQL). */
+  SECKILL_SWEEP_INTERVAL: duration('30s'),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW: duration('1m'),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(8),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(5000),
+  /** GraphiQL at GET /graphql (served by the BFF itself). Defaults to on, except in production. */
+  PLAYGROUND: z.enum(['true', 'false']).optional(),
+  /** Document limits checked before validation (linear in the document). */
+  GRAPHQL_MAX_DOCUMENT_BYTES: z.coerce.number().int().min(256).default(32 * 1024),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(16).default(5000),
+  GRAPHQL_MAX_FIELDS: z.coerce.number().int().min(1).default(2000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  /** Mutation fields one user may run per window (all instances together, counted in Redis). */
+  MUTATION_RATE_LIMIT: z.coerce.number().int().min(1).default(120),
+  MUTATION_RATE_WINDOW: duration('1m'),
+  WS_MAX_OPERATIONS: z.coerce.number().int().min(1).default(20),
+  WS_SESSION_RECHECK_INTERVAL: duration('30s'),
+  /** Unpaid orders and units they reserve, per user and store. */
+  ORDER_MAX_PENDING_PER_STORE: z.coerce.number().int().min(1).default(5),
+  ORDER_MAX_RESERVED_UNITS_PER_STORE: z.coerce.number().int().min(1).default(200),
+  /** Express `trust proxy`: unset trusts none; a hop count, or addresses/CIDRs/`loopback`... */
+  TRUST_PROXY: optionalText,
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_TOKEN: optionalText,
   SEED_DEMO_DATA: optionalText,
   ADMIN_PASSWORD: optionalText,
   WECHAT_APPID: optionalText,
@@ -87,6 +151,20 @@ const EnvSchema = z.object({
   WECHAT_PAY_NOTIFY_URL: optionalText,
   SMS_BASE_URL: optionalText,
   LOGISTICS_BASE_URL: optionalText,
+  /**
+   * Local mode only: whether the simulated warehouse ships paid orders (PAID → SHIPPED within
+   * ~100 ms). `false` holds orders in PAID, so QA can try what a paid, unshipped order allows.
+   */
+  LOCAL_AUTO_SHIP: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+  /**
+   * Local mode: use the simulator already running at this URL (the API's, started with
+   * WECHAT_SIMULATOR_PORT) instead of starting one, so split roles share one WeChat Pay.
+   */
+  WECHAT_SIMULATOR_URL: optionalText,
+  /** Local mode: the port this process's simulator listens on [0: ephemeral]. */
+  WECHAT_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Local mode: how long a process started with WECHAT_SIMULATOR_URL waits for that simulator at start-up [60s]. */
+  WECHAT_SIMULATOR_WAIT: duration('60s'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -129,7 +207,14 @@ export interface Config {
   publicUrl?: string;
   instanceId?: string;
   database: DatabaseConfig;
-  redis: { url: string; keyPrefix: string };
+  /** `clusterNodes` set = Redis Cluster mode (seed nodes); otherwise the single Redis at `url`. */
+  redis: {
+    url: string;
+    keyPrefix: string;
+    clusterNodes?: RedisNode[];
+    /** Cluster only, set in code (no variable): announced node `host:port` → where to reach it (NAT, test proxies). */
+    natMap?: Record<string, RedisNode>;
+  };
   mq: {
     endpoints?: string;
     namespace: string;
@@ -142,10 +227,28 @@ export interface Config {
     brokerDataDir: string;
   };
   auth: { sessionTtlMs: number; loginRateLimit: number; loginRateWindowMs: number; adminPassword?: string };
-  order: { paymentTimeoutMs: number; sweepIntervalMs: number; probeConcurrency: number };
+  order: { paymentTimeoutMs: number; sweepIntervalMs: number; probeConcurrency: number; maxPendingPerStore: number; maxReservedUnitsPerStore: number };
+  refund: { sweepIntervalMs: number };
   coupon: { newUserCouponCode: string };
-  graphql: { maxDepth: number; maxCost: number };
+  seckill: { redisUrl?: string; orderConcurrency: number; userRateLimit: number; ipRateLimit: number; rateWindowMs: number; relayClaimIdleMs: number; sweepIntervalMs: number };
+  graphql: {
+    maxDepth: number;
+    maxCost: number;
+    maxDocumentBytes: number;
+    maxTokens: number;
+    maxFields: number;
+    maxAliases: number;
+    maxDirectives: number;
+    mutationRateLimit: number;
+    mutationRateWindowMs: number;
+    wsMaxOperations: number;
+    wsSessionRecheckMs: number;
+    playground: boolean;
+  };
+  http: { trustProxy: boolean | number | string; metricsPort?: number; metricsToken?: string };
   seedDemoData: boolean;
+  /** Paid orders are shipped by the shipping consumer; false only in local mode (LOCAL_AUTO_SHIP=false). */
+  autoShip: boolean;
   wechat: {
     appId?: string;
     secret?: string;
@@ -162,7 +265,21 @@ export interface Config {
     };
     smsBaseUrl?: string;
     logisticsBaseUrl?: string;
+    /** Local mode: a simulator shared with other processes (see WECHAT_SIMULATOR_URL / _PORT). */
+    simulator: { url?: string; port: number; waitMs: number };
   };
+}
+
+/**
+ * TRUST_PROXY → Express `trust proxy`. Unset: no proxy is trusted (X-Forwarded-For ignored).
+ * A number trusts that many hops; anything else is Express's list (`loopback`, `10.0.0.0/8`, ...).
+ * `true` (trust every hop) is refused: it lets any client choose its own address.
+ */
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (!value || value === 'false' || value === 'none') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true') throw new ConfigError('invalid configuration:\n  TRUST_PROXY: "true" trusts any client\'s X-Forwarded-For; give a hop count or the proxies\' addresses');
+  return value;
 }
 
 export class ConfigError extends Error {
@@ -198,12 +315,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.WECHAT_PAY_APIV3_KEY && Buffer.byteLength(e.WECHAT_PAY_APIV3_KEY) !== 32) {
     throw new ConfigError('invalid configuration:\n  WECHAT_PAY_APIV3_KEY: must be 32 bytes');
   }
+  const localMode = !e.WECHAT_APPID;
+  if (e.LOCAL_AUTO_SHIP !== undefined && !localMode) {
+    // A real warehouse must never be silently skipped: the switch belongs to the simulator.
+    throw new ConfigError('invalid configuration:\n  LOCAL_AUTO_SHIP: applies to local mode only (unset it when WECHAT_APPID is set)');
+  }
   const dbName = new URL(e.DATABASE_URL).pathname.replace(/^\//, '');
   if (!dbName) throw new ConfigError('invalid configuration:\n  DATABASE_URL: must name a database');
   return {
     env: e.NODE_ENV,
     production,
-    localMode: !e.WECHAT_APPID,
+    localMode,
     port: e.PORT,
     host: e.HOST,
     role: e.ROLE,
@@ -213,7 +335,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     instanceId: e.INSTANCE_ID,
     database: { url: e.DATABASE_URL, dbName, poolMax: e.DB_POOL_MAX, socketPath: e.DATABASE_SOCKET },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX ?? `${dbName}:` },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX ?? `${dbName}:`, clusterNodes: e.REDIS_CLUSTER_NODES },
     mq: {
       endpoints: e.ROCKETMQ_ENDPOINTS,
       namespace: e.ROCKETMQ_NAMESPACE,
@@ -230,10 +352,41 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       loginRateWindowMs: e.LOGIN_RATE_WINDOW,
       adminPassword: e.ADMIN_PASSWORD,
     },
-    order: { paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT, sweepIntervalMs: e.ORDER_SWEEP_INTERVAL, probeConcurrency: e.PAYMENT_PROBE_CONCURRENCY },
+    order: {
+      paymentTimeoutMs: e.ORDER_PAYMENT_TIMEOUT,
+      sweepIntervalMs: e.ORDER_SWEEP_INTERVAL,
+      probeConcurrency: e.PAYMENT_PROBE_CONCURRENCY,
+      maxPendingPerStore: e.ORDER_MAX_PENDING_PER_STORE,
+      maxReservedUnitsPerStore: e.ORDER_MAX_RESERVED_UNITS_PER_STORE,
+    },
+    refund: { sweepIntervalMs: e.REFUND_SWEEP_INTERVAL },
     coupon: { newUserCouponCode: e.NEW_USER_COUPON_CODE },
-    graphql: { maxDepth: e.GRAPHQL_MAX_DEPTH, maxCost: e.GRAPHQL_MAX_COST },
+    seckill: {
+      redisUrl: e.SECKILL_REDIS_URL,
+      orderConcurrency: e.SECKILL_ORDER_CONCURRENCY,
+      userRateLimit: e.SECKILL_USER_RATE_LIMIT,
+      ipRateLimit: e.SECKILL_IP_RATE_LIMIT,
+      rateWindowMs: e.SECKILL_RATE_WINDOW,
+      relayClaimIdleMs: e.SECKILL_RELAY_CLAIM_IDLE,
+      sweepIntervalMs: e.SECKILL_SWEEP_INTERVAL,
+    },
+    graphql: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxCost: e.GRAPHQL_MAX_COST,
+      maxDocumentBytes: e.GRAPHQL_MAX_DOCUMENT_BYTES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxFields: e.GRAPHQL_MAX_FIELDS,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      mutationRateLimit: e.MUTATION_RATE_LIMIT,
+      mutationRateWindowMs: e.MUTATION_RATE_WINDOW,
+      wsMaxOperations: e.WS_MAX_OPERATIONS,
+      wsSessionRecheckMs: e.WS_SESSION_RECHECK_INTERVAL,
+      playground: e.PLAYGROUND ? e.PLAYGROUND === 'true' : !production,
+    },
+    http: { trustProxy: parseTrustProxy(e.TRUST_PROXY), metricsPort: e.METRICS_PORT, metricsToken: e.METRICS_TOKEN },
     seedDemoData: e.SEED_DEMO_DATA ? e.SEED_DEMO_DATA === 'true' : !production,
+    autoShip: e.LOCAL_AUTO_SHIP !== 'false',
     wechat: {
       appId: e.WECHAT_APPID,
       secret: e.WECHAT_SECRET,
@@ -250,6 +403,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       },
       smsBaseUrl: e.SMS_BASE_URL,
       logisticsBaseUrl: e.LOGISTICS_BASE_URL,
+      simulator: { url: e.WECHAT_SIMULATOR_URL?.replace(/\/+$/, ''), port: e.WECHAT_SIMULATOR_PORT, waitMs: e.WECHAT_SIMULATOR_WAIT },
     },
   };
 }

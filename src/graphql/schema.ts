@@ -2,15 +2,16 @@ import 'reflect-metadata';
 import { buildSchema, type ContainerType, type PubSub } from 'type-graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
-import { RESOLVERS } from '../modules/resolvers.js';
+import { rememberContainer } from './subscribe-on.js';
 
 /**
- * Builds the executable schema from the module resolvers. `container` hands type-graphql the
- * resolver instances the composition root built (services injected by constructor).
+ * Builds the executable schema from the modules' resolver classes (the composition root collects
+ * them). `container` hands type-graphql the resolver instances the modules built (services
+ * injected by constructor); subscriptions reach them through `subscribeOn`.
  */
-export async function buildAppSchema(options: { container?: ContainerType; pubSub?: PubSub } = {}): Promise<GraphQLSchema> {
-  return buildSchema({
-    resolvers: RESOLVERS as never,
+export async function buildAppSchema(options: { resolvers: readonly Function[]; container?: ContainerType; pubSub?: PubSub }): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: [...options.resolvers] as never,
     container: options.container,
     pubSub: options.pubSub,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
@@ -19,4 +20,6 @@ export async function buildAppSchema(options: { container?: ContainerType; pubSu
     // and still run `await import('class-validator')` for every object argument of every request.
     validate: false,
   });
+  if (options.container) rememberContainer(schema, options.container);
+  return schema;
 }

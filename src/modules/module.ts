@@ -1,47 +1,41 @@
 import type { EntityManager } from '@mikro-orm/mysql';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../infra/redis/redis.js';
 import type { PubSub } from 'type-graphql';
 import type { Config } from '../config/config.js';
-import type { Orm } from '../infra/db/orm.js';
-import type { ConsumerDefinition, ConsumerRunner } from '../infra/mq/consumer-runner.js';
+import type { Entities, OrmHandle } from '../infra/db/orm.js';
+import type { ConsumerDefinition } from '../infra/mq/consumer-runner.js';
 import type { MessageBus } from '../infra/mq/message-bus.port.js';
-import type { OutboxRelay } from '../infra/mq/outbox/outbox.js';
+import type { TransactionalOutbox } from '../infra/mq/outbox/outbox.port.js';
 import type { Logger } from '../infra/observability/logger.js';
 import type { Metrics } from '../infra/observability/metrics.js';
-import type { IdempotencyGuard } from '../infra/redis/idempotency-guard.js';
 import type { Externals } from '../infra/wechat/externals.js';
 
 /** The shared infrastructure every module is built from (ports, never adapters' internals). */
-export interface ModuleDeps {
+export interface Infra {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  orm: Orm;
-  redis: Redis;
+  orm: OrmHandle;
+  redis: RedisClient;
   bus: MessageBus;
-  outbox: OutboxRelay;
-  guard: IdempotencyGuard;
-  consumers: ConsumerRunner;
+  outbox: TransactionalOutbox;
   externals: Externals;
   pubSub: PubSub;
   /** Stable id of this process; per-instance consumer groups are named after it. */
   instanceId: string;
-  /** Services of the modules built before this one, by name (a module calls services, never tables). */
-  services: Record<string, unknown>;
 }
 
 /**
- * What a module gives the composition root. Everything is optional: a module contributes
- * resolvers, consumers, HTTP routes, seed data and lifecycle hooks as it needs.
+ * What a module's factory gives the composition root. `services` is what other modules may be
+ * handed (typed: the composition root passes them on as constructor dependencies); the rest is
+ * optional: resolvers, consumers, HTTP routes, seed data and lifecycle hooks as the module needs.
  */
-export interface AppModule {
-  name: string;
-  /** Services other modules may call, by name. */
-  services?: Record<string, unknown>;
-  /** Resolver instances, keyed by their class (type-graphql's container hands them out). */
-  resolvers?: [Function, unknown][];
-  /** Consumers run when ROLE is worker or all (per-instance broadcast ones run with the API too). */
+export interface BuiltModule<S extends object = object> {
+  services: S;
+  /** Resolver instances; type-graphql's container hands each out for its class. */
+  resolvers?: object[];
+  /** Consumers run when ROLE is worker or all. */
   consumers?: ConsumerDefinition<any>[];
   /** Consumers that serve this instance's API (L1 invalidation, subscriptions): run when ROLE is api or all. */
   instanceConsumers?: ConsumerDefinition<any>[];
@@ -53,4 +47,20 @@ export interface AppModule {
   close?: () => Promise<void>;
 }
 
-export type ModuleFactory = (deps: ModuleDeps) => AppModule | Promise<AppModule>;
+/**
+ * A module: what the ORM and the schema need before anything is built (its entities and resolver
+ * classes: tools print the schema and diff migrations without building services), and its
+ * factory. `Needs` names the other modules' services it is built from, so the composition root
+ * cannot build it before them.
+ */
+export interface ModuleDefinition<N extends string, Needs, S extends object> {
+  name: N;
+  entities: Entities;
+  /** Resolver classes (the factory returns their instances). */
+  resolvers: readonly Function[];
+  create(infra: Infra, needs: Needs): BuiltModule<S>;
+}
+
+export function defineModule<N extends string, Needs, S extends object>(definition: ModuleDefinition<N, Needs, S>): ModuleDefinition<N, Needs, S> {
+  return definition;
+}

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/mysql';
 import type { Logger } from '../infra/observability/logger.js';
-import type { Role } from '../modules/auth/session.store.js';
+
+/** Who a session belongs to (the auth module issues sessions; everything else only reads the role). */
+export type Role = 'customer' | 'admin';
 
 export interface Viewer {
   userId: number;
@@ -10,10 +12,14 @@ export interface Viewer {
   token: string;
 }
 
-/** What every service call receives first: one entity-manager fork per operation or message. */
-export interface RequestContext {
+/** The unit of work a service call runs in: its entity-manager fork and its logger. */
+export interface WorkContext {
   em: EntityManager;
   log: Logger;
+}
+
+/** What every service call receives first: one entity-manager fork per operation or message. */
+export interface RequestContext extends WorkContext {
   requestId: string;
   viewer?: Viewer;
   clientIp?: string;

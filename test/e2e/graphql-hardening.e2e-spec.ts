@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCode, errorReason, gql, operation } from '../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { freshTestDatabase } from '../helpers/test-db.js';
+import { freshTestDatabase, TEST_NAMESPACE } from '../helpers/test-db.js';
 
 describe('GraphQL transport hardening', () => {
   let app: TestApp;
@@ -57,10 +57,16 @@ describe('GraphQL transport hardening', () => {
     expect(app.logs.text()).toContain('"requestId":"req-1234567890"');
   });
 
+  it('marks every executed answer uncacheable (Cache-Control: no-store), data or resolver error alike', async () => {
+    const data = await gql(app.url, '{ __typename }', {});
+    const resolverError = await gql(app.url, '{ store(id: "x") { id } }', {});
+    expect([data.headers.get('cache-control'), resolverError.errors?.[0]?.extensions?.code, resolverError.headers.get('cache-control')]).toEqual(['no-store', 'BAD_USER_INPUT', 'no-store']);
+  });
+
   it('serves health, readiness and metrics', async () => {
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
     const ready = await (await fetch(`${app.url}/readyz`)).json();
-    expect(ready).toEqual({ status: 'ready', checks: { mysql: true, redis: true } });
+    expect(ready).toEqual({ status: 'ready', checks: { mysql: true, redis: true, broker: true } });
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toContain('graphql_operations_total');
   });
@@ -71,7 +77,7 @@ describe('graceful shutdown of the real process', () => {
     const databaseUrl = await freshTestDatabase('shutdown');
     const dataDir = mkdtempSync(join(tmpdir(), 'wxshop-shutdown-'));
     const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/main.ts'], {
-      env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, EMBEDDED_BROKER_PORT: '0', BROKER_DATA_DIR: dataDir, REDIS_KEY_PREFIX: 'shutdown:', MQ_LONG_POLLING_TIMEOUT: '1s', LOG_LEVEL: 'info' },
+      env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, EMBEDDED_BROKER_PORT: '0', BROKER_DATA_DIR: dataDir, REDIS_KEY_PREFIX: `${TEST_NAMESPACE}shutdown:`, MQ_LONG_POLLING_TIMEOUT: '5s', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -88,7 +94,7 @@ describe('graceful shutdown of the real process', () => {
           }
         });
       });
-      const url = /GraphQL \+ playground\s+(\S+)\/graphql/.exec(output)![1]!;
+      const url = /GraphQL\s+POST\s+(\S+)\/graphql/.exec(output)![1]!; // the start banner
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

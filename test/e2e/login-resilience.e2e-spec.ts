@@ -1,7 +1,7 @@
-import { start as startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { startRedisProxy, type RedisProxy } from '../helpers/test-redis.js';
 import type { ConsumerDefinition } from '../../src/infra/mq/consumer-runner.js';
 import { Topics } from '../../src/infra/mq/topics.js';
-import { FIRST_LOGIN_TAG, type FirstLoginEvent } from '../../src/modules/auth/auth.service.js';
+import { FIRST_LOGIN_TAG, type UserFirstLoggedIn } from '../../src/modules/auth/auth-events.js';
 import type { CouponService } from '../../src/modules/coupon/coupon.service.js';
 import { newUserCouponConsumer } from '../../src/modules/coupon/new-user-coupon.consumer.js';
 import { errorCode, errorReason, gql, operation } from '../helpers/graphql-client.js';
@@ -18,11 +18,11 @@ async function couponsOf(app: TestApp, openid: string): Promise<number> {
 
 describe('new-user coupon when Redis is unreachable', () => {
   let app: TestApp;
-  let proxy: TcpProxy;
+  let proxy: RedisProxy;
 
   beforeAll(async () => {
-    proxy = await startProxy('127.0.0.1', 6379);
-    app = await startTestApp({ database: 'login_redis_down', env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+    proxy = await startRedisProxy();
+    app = await startTestApp({ database: 'login_redis_down', redisProxy: proxy });
   });
   afterAll(async () => {
     proxy.restore();
@@ -43,7 +43,7 @@ describe('new-user coupon when Redis is unreachable', () => {
     const [user] = await queryRows<{ id: number }>(app.databaseUrl, 'select id from user where openid = ?', [openid]);
     const before = await app.metrics.value('mq_consumed_total', { consumer: 'coupon-new-user', outcome: 'duplicate' });
     for (let i = 0; i < 5; i++) {
-      await app.bus.publish<FirstLoginEvent>({ topic: Topics.UserLogin, tag: FIRST_LOGIN_TAG, key: String(user!.id), data: { userId: user!.id, openid } });
+      await app.bus.publish<UserFirstLoggedIn>({ topic: Topics.UserLogin, tag: FIRST_LOGIN_TAG, key: String(user!.id), data: { userId: user!.id, openid } });
     }
     await eventually(async () => (await app.metrics.value('mq_consumed_total', { consumer: 'coupon-new-user', outcome: 'duplicate' })) >= before + 5, {
       what: 'five duplicates recognised by MySQL',
@@ -56,7 +56,8 @@ describe('new-user coupon when Redis is unreachable', () => {
       const r = await gql(app.url, LOGIN, { code: 'code-no-redis' });
       return r.errors ? undefined : r;
     }, { what: 'login once Redis is back' });
-    expect(after.data.login.firstLogin).toBe(false);
+    // The failed first login never reached the client: its retry is still the first login.
+    expect(after.data.login.firstLogin).toBe(true);
     expect(await couponsOf(app, openid)).toBe(1);
   });
 });
@@ -77,7 +78,7 @@ describe('new-user coupon when the consumer dies after its commit, before the ac
     const attempts: number[] = [];
     let crashed!: () => void;
     const crashedOnce = new Promise<void>((r) => (crashed = r));
-    const crashing: ConsumerDefinition<FirstLoginEvent> = {
+    const crashing: ConsumerDefinition<UserFirstLoggedIn> = {
       ...real,
       async handle(ctx, message) {
         attempts.push(message.deliveryAttempt);

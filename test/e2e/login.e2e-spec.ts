@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Topics } from '../../src/infra/mq/topics.js';
-import { FIRST_LOGIN_TAG } from '../../src/modules/auth/auth.service.js';
+import { FIRST_LOGIN_TAG } from '../../src/modules/auth/auth-events.js';
 import { errorCode, errorReason, gql, operation } from '../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { queryRows } from '../helpers/test-db.js';
@@ -19,7 +19,8 @@ describe('WeChat login and the exactly-once new-user coupon', () => {
     count('select count(*) as n from user_coupon uc join user u on u.id = uc.user_id where u.openid = ?', [openid]);
 
   beforeAll(async () => {
-    app = await startTestApp({ database: 'login' });
+    // Behind a proxy on this host: X-Forwarded-For names the client (TRUST_PROXY; none by default).
+    app = await startTestApp({ database: 'login', env: { TRUST_PROXY: 'loopback' } });
   });
   afterAll(async () => {
     await app?.close();
@@ -80,6 +81,22 @@ describe('WeChat login and the exactly-once new-user coupon', () => {
       what: '10 duplicate deliveries',
     });
     expect(await couponsOf(openid)).toBe(1);
+  });
+
+  it('a malformed FIRST_LOGIN message is acked and counted as dropped, not as a duplicate, and grants nothing', async () => {
+    const metric = (outcome: string) => app.metrics.value('mq_consumed_total', { consumer: 'coupon-new-user', outcome });
+    const [droppedBefore, duplicatesBefore] = [await metric('dropped'), await metric('duplicate')];
+    const grantsBefore = await count('select count(*) as n from user_coupon');
+    // Through the broker: the consumer drops it (no valid userId) and acks it.
+    await app.bus.publish({ topic: Topics.UserLogin, tag: FIRST_LOGIN_TAG, key: 'malformed-1', data: { userId: 0, openid: 'nobody' } });
+    await eventually(async () => (await metric('dropped')) >= droppedBefore + 1, { what: 'the malformed message dropped' });
+    // The runner's own answer for a delivery: ack, so the broker does not send it again.
+    const definition = app.consumers.definitions.find((d) => d.name === 'coupon-new-user')!;
+    const delivery = { messageId: 'malformed-2', topic: Topics.UserLogin, tag: FIRST_LOGIN_TAG, keys: ['malformed-2'], deliveryAttempt: 1, envelope: { v: 1, key: 'malformed-2', producedAt: new Date().toISOString(), data: { userId: -7, openid: 'nobody' } } };
+    expect(await app.consumers.run(definition, delivery)).toBe('ack');
+    expect(await metric('dropped')).toBe(droppedBefore + 2);
+    expect(await metric('duplicate')).toBe(duplicatesBefore);
+    expect(await count('select count(*) as n from user_coupon')).toBe(grantsBefore);
   });
 
   it('rejects bad input with clear codes and writes nothing', async () => {

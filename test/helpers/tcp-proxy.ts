@@ -13,6 +13,18 @@ export interface TcpProxy {
   cut(): void;
   /** "The server is back": new connections are forwarded again. Idempotent. */
   restore(): void;
+  /**
+   * "The answer to a COMMIT is lost": the next `count` client packets that contain `COMMIT`
+   * (a MySQL COM_QUERY) are forwarded, then the server's reply on that connection is swallowed
+   * and both sides are dropped. The server has committed; the client sees its connection die.
+   * With `after`, only a COMMIT on a connection that earlier sent a statement matching it (e.g.
+   * /insert into `refund`/) counts. Resolves once that many answers were lost.
+   */
+  loseCommitAnswers(count?: number, after?: RegExp): Promise<void>;
+  /** How many COMMIT answers `loseCommitAnswers` has swallowed so far. */
+  readonly commitAnswersLost: number;
+  /** Drops every open connection (both sides) but keeps accepting new ones. */
+  dropAll(): void;
   /** Destroys every connection and stops listening. Call it in `afterAll`. */
   close(): Promise<void>;
 }
@@ -54,9 +66,28 @@ export async function start(targetHost: string, targetPort: number): Promise<Tcp
     };
     client.on('error', teardown).on('close', teardown);
     upstream.on('error', teardown).on('close', teardown);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    let swallowNextAnswer = false;
+    let marked = false;
+    client.on('data', (chunk: Buffer) => {
+      if (commitLosses.after && !marked && commitLosses.after.test(chunk.toString('latin1'))) marked = true;
+      // MySQL packet: 3-byte length, sequence id, then command byte 0x03 (COM_QUERY) + SQL text.
+      if (commitLosses.remaining > 0 && (marked || !commitLosses.after) && chunk.length > 5 && chunk[4] === 0x03 && /^\s*commit\b/i.test(chunk.subarray(5).toString('latin1'))) {
+        commitLosses.remaining--;
+        swallowNextAnswer = true;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (swallowNextAnswer) {
+        teardown();
+        commitLosses.lost++;
+        commitLosses.onLost();
+        return;
+      }
+      client.write(chunk);
+    });
   });
+  const commitLosses: { remaining: number; lost: number; after?: RegExp; onLost: () => void } = { remaining: 0, lost: 0, onLost: () => undefined };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -74,12 +105,30 @@ export async function start(targetHost: string, targetPort: number): Promise<Tcp
 
   return {
     port,
+    get commitAnswersLost() {
+      return commitLosses.lost;
+    },
     cut() {
       isCut = true;
       destroyAll();
     },
     restore() {
       isCut = false;
+    },
+    loseCommitAnswers(count = 1, after?: RegExp) {
+      const target = commitLosses.lost + count;
+      commitLosses.remaining += count;
+      commitLosses.after = after;
+      return new Promise<void>((resolve) => {
+        const previous = commitLosses.onLost;
+        commitLosses.onLost = () => {
+          previous();
+          if (commitLosses.lost >= target) resolve();
+        };
+      });
+    },
+    dropAll() {
+      destroyAll();
     },
     async close() {
       isCut = true;

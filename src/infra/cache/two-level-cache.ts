@@ -1,8 +1,8 @@
 import NodeCache from 'node-cache';
-import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { perKeyCommands, type RedisClient } from '../redis/redis.js';
 import type { Cache } from './cache.port.js';
 
 /** L1 lifetime; short on purpose: broadcast invalidation is what keeps L1 fresh, this is the safety net. */
@@ -28,7 +28,8 @@ const VERSIONED_SET_COMMAND = 'twoLevelCacheVersionedSet';
 /**
  * KEYS[1] = cache key; ARGV = version, present ('1'|'0'), payload, ttl in ms.
  * Replaces the stored entry only when the new version is >= the stored one; returns 1 when
- * written, 0 when a newer version was already there.
+ * written, 0 when a newer version was already there. It touches KEYS[1] only (ioredis adds the
+ * key prefix to it), so it runs unchanged on a Redis Cluster.
  */
 const VERSIONED_SET_LUA = `
 local cur = redis.call('HGET', KEYS[1], 'v')
@@ -51,7 +52,7 @@ export interface Loaded<T> {
 
 export interface TwoLevelCacheDeps {
   /** Shared client, ideally created with `enableOfflineQueue: false`, `maxRetriesPerRequest: 1` and a short `commandTimeout`. Not closed by the cache. */
-  redis: Redis;
+  redis: RedisClient;
   metrics: Metrics;
   logger: Logger;
 }
@@ -388,11 +389,7 @@ export class TwoLevelCache<T> implements Cache<T> {
 
   /** One round trip for all keys; null when Redis is unavailable. Entries that cannot be decoded count as misses. */
   private async readL2(keys: string[]): Promise<Map<string, Entry<T>> | null> {
-    const result = await this.guarded('get', async () => {
-      const pipeline = this.deps.redis.pipeline();
-      for (const key of keys) pipeline.hmget(this.redisKey(key), 'v', 'd');
-      return pipeline.exec();
-    });
+    const result = await this.guarded('get', () => perKeyCommands(this.deps.redis, keys, (redis, key) => redis.hmget(this.redisKey(key), 'v', 'd')));
     if (result === REDIS_FAILED) return null;
     const entries = new Map<string, Entry<T>>();
     let failure: unknown;
@@ -435,12 +432,9 @@ export class TwoLevelCache<T> implements Cache<T> {
       this.warn('encode', err, 'cache: value could not be serialized, Redis not updated');
       return;
     }
-    const result = await this.guarded(op, async () => {
-      const pipeline = this.deps.redis.pipeline();
-      const command = (pipeline as unknown as Record<string, VersionedSet>)[VERSIONED_SET_COMMAND]!;
-      for (const args of encoded) command.apply(pipeline, args);
-      return pipeline.exec();
-    });
+    const result = await this.guarded(op, () =>
+      perKeyCommands(this.deps.redis, encoded, (redis, args) => (redis as unknown as Record<string, VersionedSet>)[VERSIONED_SET_COMMAND]!.apply(redis, args)),
+    );
     if (result === REDIS_FAILED) return;
     const failure = result?.find(([err]) => err)?.[0];
     if (failure) this.redisFailed(op, failure);

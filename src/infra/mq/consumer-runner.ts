@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/mysql';
+import pLimit from 'p-limit';
 import type { Orm } from '../db/orm.js';
 import type { IdempotencyGuard } from '../redis/idempotency-guard.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,6 +10,12 @@ import type { TopicName } from './topics.js';
 
 /** Attempts before a message goes to the group's dead-letter queue (RocketMQ's default is 16 retries). */
 export const DEFAULT_MAX_DELIVERY_ATTEMPTS = 16;
+
+/** What a handler reports besides "done" (void). */
+export type HandleOutcome = void | 'duplicate' | 'drop';
+
+/** How one delivery ended, as counted in `mq_consumed_total{outcome}`. */
+export type ConsumeOutcome = 'done' | 'duplicate' | 'dropped' | 'in-progress';
 
 export interface ConsumerContext {
   /** A fresh entity-manager fork for this message. */
@@ -38,8 +45,11 @@ export interface ConsumerDefinition<T = unknown> {
    * naturally idempotent (cache eviction, subscription fan-out).
    */
   idempotencyKey: ((message: IncomingMessage<T>) => string) | null;
-  /** Return 'duplicate' when the effect already existed; throwing makes the message retry. */
-  handle(ctx: ConsumerContext, message: IncomingMessage<T>): Promise<void | 'duplicate'>;
+  /**
+   * Return 'duplicate' when the effect already existed, 'drop' when the message is malformed
+   * (it can never be handled: acked, no effect, counted as dropped); throwing makes it retry.
+   */
+  handle(ctx: ConsumerContext, message: IncomingMessage<T>): Promise<HandleOutcome>;
 }
 
 export class ConsumerRunner {
@@ -47,17 +57,28 @@ export class ConsumerRunner {
 
   constructor(
     private readonly deps: { host: MessageConsumerHost; orm: Orm; guard: IdempotencyGuard; logger: Logger; metrics: Metrics },
-    private readonly options: { maxDeliveryAttempts?: number } = {},
+    private readonly options: {
+      maxDeliveryAttempts?: number;
+      /**
+       * Handlers of one `callsOutside` group running at once (MQ_CONSUMER_MAX_CACHED_MESSAGES).
+       * The client's cache cap alone does not bound them: on RocketMQ a FIFO group gets one
+       * assignment per queue (8 by default) and the client gives each at least one message, so a
+       * cap of 2 let 8 calls run at once. This limit holds whatever the client caches.
+       */
+      maxConcurrentOutsideCalls?: number;
+    } = {},
   ) {}
 
   async register<T>(definition: ConsumerDefinition<T>): Promise<void> {
     this.registered.push(definition);
+    // p-limit, as the payment probe and seckill orders use: a bound on the group's handlers.
+    const cap = definition.callsOutside && this.options.maxConcurrentOutsideCalls ? pLimit(this.options.maxConcurrentOutsideCalls) : undefined;
     await this.deps.host.subscribe({
       group: definition.group,
       topic: definition.topic,
       tagExpression: definition.tags && definition.tags.length > 0 ? definition.tags.join('||') : '*',
       callsOutside: definition.callsOutside === true,
-      handle: (message) => this.run(definition, message as IncomingMessage<T>),
+      handle: (message) => (cap ? cap(() => this.run(definition, message as IncomingMessage<T>)) : this.run(definition, message as IncomingMessage<T>)),
     });
   }
 
@@ -81,7 +102,7 @@ export class ConsumerRunner {
     const timer = metrics
       .histogram('mq_consume_seconds', 'Handler duration', ['consumer'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5])
       .startTimer({ consumer: definition.name });
-    const work = async (): Promise<void | 'duplicate'> => {
+    const work = async (): Promise<HandleOutcome> => {
       const ctx: ConsumerContext = { em: this.deps.orm.em.fork(), log };
       try {
         return await definition.handle(ctx, message);
@@ -91,21 +112,24 @@ export class ConsumerRunner {
       }
     };
     try {
-      let outcome: 'done' | 'duplicate' | 'in-progress';
+      let outcome: ConsumeOutcome;
       if (definition.idempotencyKey) {
+        // A dropped message is final too: the guard records it done, so a copy is not parsed again.
         const result = await this.deps.guard.run(definition.name, definition.idempotencyKey(message), async () => {
           const r = await work();
-          return r === 'duplicate' ? 'duplicate' : true;
+          return r === 'duplicate' ? 'duplicate' : r === 'drop' ? ('drop' as const) : ('done' as const);
         });
-        outcome = result.status;
+        outcome = result.status === 'done' && result.result === 'drop' ? 'dropped' : result.status;
       } else {
-        outcome = (await work()) === 'duplicate' ? 'duplicate' : 'done';
+        const r = await work();
+        outcome = r === 'duplicate' ? 'duplicate' : r === 'drop' ? 'dropped' : 'done';
       }
       outcomes.inc({ consumer: definition.name, outcome });
       if (outcome === 'in-progress') {
         log.debug('another worker holds this message; it will come back');
         return 'retry';
       }
+      // 'dropped': the handler logged why (malformed); acked so it does not come back.
       log.debug({ outcome }, 'message consumed');
       return 'ack';
     } catch (err) {

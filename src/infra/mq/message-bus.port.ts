@@ -33,6 +33,14 @@ export interface PublishReceipt {
 
 export type TransactionDecision = 'commit' | 'rollback' | 'unknown';
 
+export interface PublishTransactionalOptions {
+  /**
+   * After the local transaction threw: did it commit after all? Reads the database, like the
+   * checker. 'unknown' (or a throw) leaves the half message to the broker's check-back.
+   */
+  outcome?: (err: unknown) => Promise<TransactionDecision>;
+}
+
 /** Answers the broker's check-back on a half message whose producer did not decide. */
 export type TransactionChecker = (envelope: Envelope) => Promise<TransactionDecision>;
 
@@ -54,11 +62,13 @@ export interface IncomingMessage<T = unknown> {
 export interface MessageBus {
   publish<T>(message: OutgoingMessage<T>): Promise<PublishReceipt>;
   /**
-   * Sends a half message, runs the local transaction, then commits the message if it succeeded
-   * or rolls it back if it threw. If the half message cannot be sent, the local transaction
-   * does not run. A crash between the two is resolved by the topic's checker.
+   * Sends a half message, runs the local transaction, then commits the message if it succeeded.
+   * If it threw, whether it committed is asked of `options.outcome` (the database), because an
+   * error does not prove a rollback: the answer to a COMMIT can be lost after the server
+   * committed. Without `outcome` a throw rolls back. If the half message cannot be sent, the
+   * local transaction does not run. A crash between the two is resolved by the topic's checker.
    */
-  publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>): Promise<R>;
+  publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>, options?: PublishTransactionalOptions): Promise<R>;
   /** Registers the check-back for a transactional topic; must be called before `start()`. */
   setTransactionChecker(topic: TopicName, checker: TransactionChecker): void;
   recall(topic: TopicName, recallHandle: string): Promise<void>;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import './rocketmq-client-patches.js';
+import { keepClientLongPollingTimeout } from './long-polling-patch.js';
 import { ConsumeResult, Producer, PushConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -11,6 +12,7 @@ import {
   type MessageConsumerHost,
   type OutgoingMessage,
   type PublishReceipt,
+  type PublishTransactionalOptions,
   type RawSubscription,
   type TransactionChecker,
 } from './message-bus.port.js';
@@ -29,15 +31,16 @@ export interface RocketMqOptions {
   /** RPC timeout of the client (ms, >= 1000). */
   requestTimeoutMs?: number;
   /**
-   * How long a push consumer's receive waits for messages. Shutdown waits for in-flight
-   * receives, so this bounds graceful-shutdown time too (RocketMQ accepts 5-20 s).
+   * How long a push consumer's receive waits for messages (RocketMQ accepts 5-20 s). Shutdown
+   * waits for the receives in flight, so this bounds graceful-shutdown time too.
    */
   longPollingTimeoutMs?: number;
   /**
    * Messages a push consumer of a group that calls outside parties holds at once (received, not
-   * yet acked). The client consumes all of them concurrently, so this bounds the handler's
-   * concurrency: the client's default (1024) let a backlog start ~1000 calls to WeChat at once,
-   * which then timed out behind one another. Groups that only touch MySQL and Redis keep the
+   * yet acked). The client consumes all of them concurrently: the client's default (1024) let a
+   * backlog start ~1000 calls to WeChat at once, which then timed out behind one another. The
+   * client splits the cap over a group's assignments, at least 1 each (a FIFO group on RocketMQ
+   * has 8), so ConsumerRunner bounds the handlers with a p-limit of the same size as well. Groups that only touch MySQL and Redis keep the
    * default (capping them too halved the new-user coupon consumer's throughput), and so does the
    * order-timeout group, whose WeChat Pay queries have their own limit (PAYMENT_PROBE_CONCURRENCY).
    */
@@ -124,8 +127,9 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
           const checker = this.checkers.get(view.topic);
           if (!checker) return RESOLUTION_UNKNOWN;
           try {
-            const decision = await checker(decodeEnvelope(view.body));
-            this.log.info({ topic: view.topic, messageId: view.messageId, decision }, 'transaction check-back answered');
+            const envelope = decodeEnvelope(view.body);
+            const decision = await checker(envelope);
+            this.log.info({ topic: view.topic, messageId: view.messageId, key: envelope.key, decision }, 'transaction check-back answered');
             return decision === 'commit' ? RESOLUTION_COMMIT : decision === 'rollback' ? RESOLUTION_ROLLBACK : RESOLUTION_UNKNOWN;
           } catch (err) {
             this.log.error({ topic: view.topic, messageId: view.messageId, err }, 'transaction check-back failed');
@@ -160,7 +164,7 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
     return { messageId: receipt.messageId, recallHandle: (receipt as { recallHandle?: string }).recallHandle };
   }
 
-  async publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>): Promise<R> {
+  async publishTransactional<T, R>(message: OutgoingMessage<T>, localTransaction: () => Promise<R>, options: PublishTransactionalOptions = {}): Promise<R> {
     const producer = this.requireProducer();
     const transaction = producer.beginTransaction();
     const receipt = await producer.send({ topic: message.topic, tag: message.tag, keys: [message.key], body: encodeEnvelope(message) }, transaction);
@@ -168,24 +172,37 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
     try {
       result = await localTransaction();
     } catch (err) {
-      await transaction.rollback().catch((rollbackErr: Error) =>
-        // The check-back will find no local effect and roll it back.
-        this.log.warn({ topic: message.topic, key: message.key, err: rollbackErr.message }, 'half message rollback failed'),
-      );
+      // A throw is not a rollback: the answer to a COMMIT the server applied can be lost. Ask the
+      // database (when the caller can), exactly as the check-back would.
+      const decision = options.outcome ? await options.outcome(err).catch(() => 'unknown' as const) : 'rollback';
+      if (decision === 'commit') {
+        this.log.warn({ topic: message.topic, key: message.key, err: (err as Error).message }, 'local transaction threw but committed; committing its half message');
+        this.endInBackground(transaction.commit(), message, receipt.messageId);
+      } else if (decision === 'rollback') {
+        await transaction.rollback().catch((rollbackErr: Error) =>
+          // The check-back will find no local effect and roll it back.
+          this.log.warn({ topic: message.topic, key: message.key, err: rollbackErr.message }, 'half message rollback failed'),
+        );
+      } else {
+        this.log.warn({ topic: message.topic, key: message.key, err: (err as Error).message }, 'local transaction outcome unknown; the check-back will decide');
+      }
       throw err;
     }
     // Not awaited, like RocketMQ's own endTransactionOneway: the local commit is what the caller
     // answers on, and a lost EndTransaction is settled by the check-back. close() waits for it.
-    const ending = transaction
-      .commit()
+    this.endInBackground(transaction.commit(), message, receipt.messageId);
+    return result;
+  }
+
+  private endInBackground(commit: Promise<unknown>, message: OutgoingMessage<unknown>, messageId: string): void {
+    const ending = commit
       .then(() => this.deps.metrics.counter('mq_published_total', 'Messages published', ['topic']).inc({ topic: message.topic }))
       .catch((commitErr: Error) =>
         // The local transaction is committed: the broker's check-back will commit the message.
-        this.log.warn({ topic: message.topic, key: message.key, messageId: receipt.messageId, err: commitErr.message }, 'half message commit failed; check-back will resolve it'),
+        this.log.warn({ topic: message.topic, key: message.key, messageId, err: commitErr.message }, 'half message commit failed; check-back will resolve it'),
       );
     this.ending.add(ending);
     void ending.finally(() => this.ending.delete(ending));
-    return result;
   }
 
   async recall(topic: TopicName, recallHandle: string): Promise<void> {
@@ -226,12 +243,17 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
         },
       },
     });
+    keepClientLongPollingTimeout(consumer, this.options.longPollingTimeoutMs ?? DEFAULT_LONG_POLLING_TIMEOUT_MS);
     await consumer.startup();
     this.consumers.push(consumer);
   }
 
   async closeConsumers(): Promise<void> {
     const consumers = this.consumers.splice(0);
+    // shutdown() waits for the receives in flight (up to MQ_LONG_POLLING_TIMEOUT). Cancelling them
+    // instead was tried: RocketMQ keeps a cancelled receive's long poll parked, pops the next
+    // message for it and that message stays invisible until its invisible time ends, so an order
+    // placed right after a rolling restart shipped a minute late (refund suite on RocketMQ).
     await Promise.allSettled(consumers.map((c) => c.shutdown()));
   }
 

@@ -42,7 +42,12 @@ export const ConsumerGroups = {
   PointsRefund: 'cg-points-refund',
   RefundPay: 'cg-refund-pay',
   SeckillOrder: 'cg-seckill-order',
+  /** Units of cancelled seckill orders go back to the activity's Redis stock (tag UNIT_RETURNED of TopicSeckillOrder). */
+  SeckillReturn: 'cg-seckill-return',
 } as const;
+
+/** Tags of TopicSeckillOrder: an admitted attempt to turn into an order; a cancelled seckill order's unit. */
+export const SeckillTags = { Admitted: 'ADMITTED', UnitReturned: 'UNIT_RETURNED' } as const;
 
 /** Prefix of the per-instance groups that feed order-status subscriptions (FIFO, one per instance). */
 export const ORDER_STATUS_SUBSCRIPTION_GROUP_PREFIX = 'cg-order-sub-';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -21,7 +21,7 @@ export type IdempotencyOutcome<T> =
  */
 export class IdempotencyGuard {
   constructor(
-    private readonly deps: { redis: Redis; logger: Logger; metrics: Metrics },
+    private readonly deps: { redis: RedisClient; logger: Logger; metrics: Metrics },
     private readonly options: { leaseMs?: number; doneTtlSeconds?: number } = {},
   ) {}
 

@@ -9,6 +9,7 @@ import type { LogisticsClient } from './providers/logistics.port.js';
 import { SmsClient } from './providers/sms.client.js';
 import type { SmsSender } from './providers/sms.port.js';
 import { DEFAULT_LOCAL_APPSECRET, generateLocalPayKeys, startWechatSimulator, type WechatSimulator } from './simulator/index.js';
+import { joinSharedSimulator } from './simulator/shared-simulator.js';
 
 /** Path of the BFF's WeChat Pay notify endpoint (DESIGN.md). */
 export const PAY_NOTIFY_PATH = '/pay/wechat/notify';
@@ -52,11 +53,17 @@ export async function startExternals(config: Config, logger: Logger): Promise<Ex
   if (config.production && needsSimulator) throw new Error('production mode needs every WeChat, WeChat Pay, SMS and logistics setting');
 
   let simulator: WechatSimulator | undefined;
-  const keys = !realPay ? generateLocalPayKeys() : undefined;
-  if (needsSimulator) {
+  const shared = needsSimulator && wx.simulator.url ? await joinSharedSimulator(wx.simulator.url, logger, wx.simulator.waitMs) : undefined;
+  if (needsSimulator && !shared && config.role === 'worker') {
+    // Its own simulator would have its own keys and transactions: refunds 404, probes ask the wrong party.
+    throw new Error('ROLE=worker in local mode needs WECHAT_SIMULATOR_URL: the simulator of the API process (started with WECHAT_SIMULATOR_PORT)');
+  }
+  const keys = !realPay ? (shared?.keys ?? generateLocalPayKeys()) : undefined;
+  if (needsSimulator && !shared) {
     simulator = await startWechatSimulator({
-      port: 0,
+      port: wx.simulator.port,
       host: '127.0.0.1',
+      shareKeys: keys,
       logger,
       appId: wx.appId,
       appSecret: realMiniProgram ? undefined : DEFAULT_LOCAL_APPSECRET,
@@ -65,8 +72,9 @@ export async function startExternals(config: Config, logger: Logger): Promise<Ex
       platform: keys && { privateKey: keys.platformPrivateKey, publicKey: keys.platformPublicKey, serialNo: keys.platformSerialNo },
     });
   }
-  const simUrl = simulator?.baseUrl ?? '';
-  const appId = wx.appId ?? simulator!.appId;
+  const simUrl = shared?.url ?? simulator?.baseUrl ?? '';
+  const appId = wx.appId ?? shared?.appId ?? simulator!.appId;
+  const simMchId = shared?.mchId ?? simulator?.mchId;
 
   let notifyUrl = pay.notifyUrl ?? `${config.publicUrl ?? `http://127.0.0.1:${config.port}`}${PAY_NOTIFY_PATH}`;
   const miniProgram = new MiniProgramClient({
@@ -92,7 +100,7 @@ export async function startExternals(config: Config, logger: Logger): Promise<Ex
     : new WechatPayClient({
         baseUrl: simUrl,
         appId,
-        mchId: simulator!.mchId,
+        mchId: simMchId!,
         merchantSerialNo: keys!.merchantSerialNo,
         merchantPrivateKey: keys!.merchantPrivateKey,
         apiV3Key: keys!.apiV3Key,
@@ -116,13 +124,15 @@ export async function startExternals(config: Config, logger: Logger): Promise<Ex
         ? async (outTradeNo: string) => {
             await simulator.pay(outTradeNo);
           }
-        : undefined,
+        : shared && !realPay
+          ? (outTradeNo: string) => shared.pay(outTradeNo)
+          : undefined,
     setNotifyBaseUrl(baseUrl: string) {
       if (pay.notifyUrl) return; // configured explicitly: WeChat must reach that public URL
       notifyUrl = `${baseUrl.replace(/\/+$/, '')}${PAY_NOTIFY_PATH}`;
       if (!realPay) simulator?.setNotifyUrl(notifyUrl);
     },
-    describe: simulator ? `${simulated.join(', ')} at ${simulator.baseUrl}` : undefined,
+    describe: simulator ? `${simulated.join(', ')} at ${simulator.baseUrl}` : shared ? `${simulated.join(', ')} at ${shared.url} (shared)` : undefined,
     async close() {
       await Promise.allSettled([miniProgram.close(), payClient.close(), sms.close(), logistics.close()]);
       await simulator?.close();

@@ -1,15 +1,20 @@
-import type { ModuleFactory } from '../module.js';
+import { defineModule } from '../module.js';
+import { AnalyticsOrderFact } from './analytics-order-fact.entity.js';
 import { orderFactConsumer } from './analytics.consumer.js';
 import { AnalyticsResolver } from './analytics.resolver.js';
 import { AnalyticsService } from './analytics.service.js';
 
 /** The analytics store fed by the order-status stream, and its admin report. */
-export const analyticsModule: ModuleFactory = () => {
-  const analytics = new AnalyticsService();
-  return {
-    name: 'analytics',
-    services: { analytics },
-    resolvers: [[AnalyticsResolver, new AnalyticsResolver(analytics)]],
-    consumers: [orderFactConsumer(analytics)],
-  };
-};
+export const analyticsModule = defineModule({
+  name: 'analytics',
+  entities: [AnalyticsOrderFact],
+  resolvers: [AnalyticsResolver],
+  create: () => {
+    const analytics = new AnalyticsService();
+    return {
+      services: { analytics },
+      resolvers: [new AnalyticsResolver(analytics)],
+      consumers: [orderFactConsumer(analytics)],
+    };
+  },
+});

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/mysql';
 import type { RequestContext } from '../../shared/context.js';
 import { isDuplicateKeyError } from '../../shared/errors.js';
 import { requireAdmin } from '../auth/auth.service.js';
-import type { OrderStatusChangedEvent } from '../order/order-events.js';
+import type { OrderStatusChanged } from '../order/order-events.js';
 import { AnalyticsOrderFact } from './analytics-order-fact.entity.js';
 import { AnalyticsErrors } from './analytics.errors.js';
 
@@ -26,7 +26,7 @@ export interface SalesSummary {
 /** The analytics store: appends order facts from the stream and answers reports from them alone. */
 export class AnalyticsService {
   /** Appends one fact; 'duplicate' when (orderNo, seq) is already recorded. */
-  async recordOrderFact(em: EntityManager, event: OrderStatusChangedEvent): Promise<'recorded' | 'duplicate'> {
+  async recordOrderFact(em: EntityManager, event: OrderStatusChanged): Promise<'recorded' | 'duplicate'> {
     try {
       await em.insert(AnalyticsOrderFact, {
         orderNo: event.orderNo,

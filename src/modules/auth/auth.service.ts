@@ -1,9 +1,11 @@
-import type { Redis } from 'ioredis';
-import type { EntityManager } from '@mikro-orm/mysql';
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '../../infra/redis/redis.js';
+import type { EntityDictionary, EntityManager } from '@mikro-orm/mysql';
 import type { RequestContext, Viewer } from '../../shared/context.js';
-import { AppError, isDuplicateKeyError } from '../../shared/errors.js';
-import type { OutboxRelay } from '../../infra/mq/outbox/outbox.js';
+import { AppError, isConnectionError, isDuplicateKeyError } from '../../shared/errors.js';
+import type { TransactionalOutbox } from '../../infra/mq/outbox/outbox.port.js';
 import { Topics } from '../../infra/mq/topics.js';
+import { FIRST_LOGIN_TAG, type UserFirstLoggedIn } from './auth-events.js';
 import { AuthErrors } from './auth.errors.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { Session, SessionStore } from './session.store.js';
@@ -18,12 +20,6 @@ export interface Code2SessionPort {
   code2Session(code: string): Promise<{ openid: string; unionid?: string; sessionKey: string }>;
 }
 
-export const FIRST_LOGIN_TAG = 'FIRST_LOGIN';
-export interface FirstLoginEvent {
-  userId: number;
-  openid: string;
-}
-
 export interface LoginResult {
   token: string;
   expiresAt: Date;
@@ -34,7 +30,7 @@ export interface LoginResult {
 
 export class AuthService {
   constructor(
-    private readonly deps: { sessions: SessionStore; wechat: Code2SessionPort; outbox: OutboxRelay; redis: Redis },
+    private readonly deps: { sessions: SessionStore; wechat: Code2SessionPort; outbox: TransactionalOutbox; redis: RedisClient },
     private readonly options: { loginRateLimit: number; loginRateWindowMs: number },
   ) {}
 
@@ -44,7 +40,8 @@ export class AuthService {
     if (trimmed === '') throw AuthErrors.codeEmpty();
     if (trimmed.length > MAX_LOGIN_CODE_LENGTH) throw AuthErrors.codeTooLong(MAX_LOGIN_CODE_LENGTH);
     if (!LOGIN_CODE_PATTERN.test(trimmed)) throw AuthErrors.codeMalformed();
-    await this.checkRateLimit(ctx);
+    const throttle = this.loginThrottleKey(ctx);
+    await this.checkRateLimit(ctx, throttle);
 
     let wx: { openid: string; unionid?: string; sessionKey: string };
     try {
@@ -52,7 +49,7 @@ export class AuthService {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'WECHAT_CODE_INVALID') {
-        await this.countFailure(ctx);
+        await this.countFailure(throttle);
         ctx.log.info({ reason: code }, 'login refused by WeChat');
         throw AuthErrors.codeRejected();
       }
@@ -60,44 +57,72 @@ export class AuthService {
       throw AuthErrors.wechatUnavailable();
     }
 
-    const { user, firstLogin } = await this.findOrCreateUser(ctx, wx.openid, wx.unionid);
+    const user = await this.findOrCreateUser(ctx, wx.openid, wx.unionid);
     const session = await this.createSession({ userId: user.id, role: 'customer', openid: wx.openid, sessionKey: wx.sessionKey });
+    const firstLogin = user.firstLoginAt === null && (await this.acknowledgeFirstLogin(ctx, user.id));
     ctx.log.info({ userId: user.id, firstLogin }, 'user logged in');
     return { ...session, user, firstLogin, role: 'customer' };
   }
 
   /**
    * Exactly one concurrent login creates the user; the unique openid index turns the others
-   * into "already exists". The FIRST_LOGIN message is committed with the row (outbox).
+   * into "already exists". The FIRST_LOGIN message is committed with the row (outbox), so the
+   * new-user coupon is granted once whatever happens to this request afterwards.
    */
-  private async findOrCreateUser(ctx: RequestContext, openid: string, unionid?: string): Promise<{ user: UserRow; firstLogin: boolean }> {
+  private async findOrCreateUser(ctx: RequestContext, openid: string, unionid?: string): Promise<UserRow> {
     const existing = await ctx.em.findOne(User, { openid });
-    if (existing) return { user: existing, firstLogin: false };
+    if (existing) return existing;
     try {
-      const user = await this.deps.outbox.transactional(ctx.em.fork(), async (tx: EntityManager, emit) => {
-        const created = tx.create(User, { openid, unionid: unionid ?? null, nickname: null, points: 0 });
+      return await this.deps.outbox.transactional(ctx.em.fork(), async (tx: EntityManager, emit) => {
+        const created = tx.create(User, { openid, unionid: unionid ?? null, nickname: null, points: 0, firstLoginAt: null });
         await tx.flush();
-        emit<FirstLoginEvent>({ topic: Topics.UserLogin, tag: FIRST_LOGIN_TAG, key: String(created.id), data: { userId: created.id, openid } });
+        emit<UserFirstLoggedIn>({ topic: Topics.UserLogin, tag: FIRST_LOGIN_TAG, key: String(created.id), data: { userId: created.id, openid } });
         return created;
       });
-      return { user, firstLogin: true };
     } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      const user = await ctx.em.fork().findOneOrFail(User, { openid });
-      return { user, firstLogin: false };
+      // A concurrent login won the insert, or this COMMIT's answer was lost after it applied.
+      const user = await ctx.em.fork().findOne(User, { openid }).catch(() => null);
+      if (user) return user;
+      throw isConnectionError(err) || isDuplicateKeyError(err) ? AuthErrors.databaseUnavailable() : err;
+    }
+  }
+
+  /**
+   * firstLogin is decided in MySQL, once a session exists: the one login that stamps
+   * first_login_at says true. A first login that failed before that point (Redis down, a lost
+   * answer) leaves the stamp empty, so the retry still says true; concurrent logins get one true.
+   */
+  private async acknowledgeFirstLogin(ctx: RequestContext, userId: number): Promise<boolean> {
+    // A stamp only this login writes: if the UPDATE's answer is lost, reading it back tells
+    // whether it applied (then this login is the first, and says so).
+    const stamp = new Date();
+    try {
+      const r = await ctx.em.execute<{ affectedRows: number }>('update `user` set `first_login_at` = ? where `id` = ? and `first_login_at` is null', [stamp, userId], 'run');
+      return r.affectedRows === 1;
+    } catch (err) {
+      const row = await ctx.em
+        .fork()
+        .findOne(User, { id: userId }, { fields: ['firstLoginAt'] })
+        .catch(() => undefined);
+      if (row?.firstLoginAt) return row.firstLoginAt.getTime() === stamp.getTime();
+      ctx.log.warn({ userId, err: (err as Error).message }, 'first login not recorded; the next login will say first again');
+      throw AuthErrors.databaseUnavailable();
     }
   }
 
   async adminLogin(ctx: RequestContext, username: string, password: string): Promise<LoginResult> {
     if (username.trim() === '' || password === '') throw AppError.badInput('username and password are required', 'CREDENTIALS_EMPTY');
     if (username.length > 64 || password.length > 256) throw AuthErrors.badCredentials();
-    await this.checkRateLimit(ctx);
+    const throttle = this.adminThrottleKey(ctx, username);
+    await this.checkRateLimit(ctx, throttle);
     const admin = await ctx.em.findOne(AdminUser, { username });
     if (!admin || !(await verifyPassword(password, admin.passwordHash))) {
-      await this.countFailure(ctx);
+      await this.countFailure(throttle);
       ctx.log.info({ username }, 'admin login refused');
       throw AuthErrors.badCredentials();
     }
+    // A correct password clears this account's failures from this address.
+    await this.deps.redis.del(throttle).catch(() => undefined);
     const session = await this.createSession({ userId: admin.id, role: 'admin' });
     ctx.log.info({ adminId: admin.id }, 'admin logged in');
     return { ...session, user: null, firstLogin: false, role: 'admin' };
@@ -123,9 +148,11 @@ export class AuthService {
 
   async me(ctx: RequestContext): Promise<UserRow> {
     const viewer = requireCustomer(ctx);
-    const user = await ctx.em.findOne(User, { id: viewer.userId });
-    if (!user) throw AuthErrors.sessionInvalid();
-    return user;
+    // The hottest authenticated read: one row by primary key, selected with plain SQL and mapped
+    // into the same managed entity findOne gives, without building and compiling a query for it.
+    const row: EntityDictionary<UserRow> | undefined = await ctx.em.getConnection().execute<EntityDictionary<UserRow>>('select * from `user` where `id` = ? limit 1', [viewer.userId], 'get', ctx.em.getTransactionContext());
+    if (!row) throw AuthErrors.sessionInvalid();
+    return ctx.em.map(User, row);
   }
 
   /** A user by id, for other modules (notify needs the openid); null when unknown. */
@@ -140,6 +167,14 @@ export class AuthService {
   async addPoints(em: EntityManager, userId: number, delta: number): Promise<boolean> {
     const r = await em.execute<{ affectedRows: number }>('update `user` set `points` = `points` + ?, `updated_at` = ? where `id` = ?', [delta, new Date(), userId], 'run');
     return r.affectedRows === 1;
+  }
+
+  /**
+   * Locks the user's row until the caller's transaction ends: other modules serialise one user's
+   * actions with it (order placement counts the user's unpaid orders under it). One row, no gap.
+   */
+  async lockUser(tx: EntityManager, userId: number): Promise<void> {
+    await tx.execute('select `id` from `user` where `id` = ? for update', [userId]);
   }
 
   /** Creates the admin if missing (local-mode seed, or ADMIN_PASSWORD in production). */
@@ -157,21 +192,33 @@ export class AuthService {
     }
   }
 
-  private rateKey(ctx: RequestContext): string {
+  /**
+   * Failed wx.login codes, per peer address. `clientIp` is the TCP peer unless TRUST_PROXY names
+   * the proxies in front, so a client cannot rotate it with X-Forwarded-For. A code carries no
+   * account, so the address is the only key; a shared NAT is held back for one window at most.
+   */
+  private loginThrottleKey(ctx: RequestContext): string {
     return `rl:login-fail:${ctx.clientIp ?? 'unknown'}`;
   }
 
-  /** Repeated failed logins from one client are refused for the window; Redis down = no limit. */
-  private async checkRateLimit(ctx: RequestContext): Promise<void> {
-    const failures = await this.deps.redis.get(this.rateKey(ctx)).catch(() => null);
+  /**
+   * Failed admin passwords, per account and peer address: someone guessing another account, or
+   * guessing from another address, never locks this admin out, and a correct password resets it.
+   */
+  private adminThrottleKey(ctx: RequestContext, username: string): string {
+    return `rl:admin-fail:${createHash('sha256').update(username).digest('base64url').slice(0, 22)}:${ctx.clientIp ?? 'unknown'}`;
+  }
+
+  /** Repeated failures under one key are refused for the window; Redis down = no limit. */
+  private async checkRateLimit(ctx: RequestContext, key: string): Promise<void> {
+    const failures = await this.deps.redis.get(key).catch(() => null);
     if (failures !== null && Number(failures) >= this.options.loginRateLimit) {
       ctx.log.warn({ clientIp: ctx.clientIp }, 'login rate limited');
       throw AuthErrors.rateLimited();
     }
   }
 
-  private async countFailure(ctx: RequestContext): Promise<void> {
-    const key = this.rateKey(ctx);
+  private async countFailure(key: string): Promise<void> {
     await this.deps.redis
       .multi()
       .incr(key)

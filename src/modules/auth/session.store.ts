@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis.js';
+import type { Role } from '../../shared/context.js';
 
-export type Role = 'customer' | 'admin';
+export type { Role };
 
 /** What a session token stands for. `sessionKey` is WeChat's and never leaves the server. */
 export interface Session {
@@ -20,7 +21,7 @@ const TOKEN_BYTES = 32;
  * Redis dump nor a key listing reveals a usable token.
  */
 export class SessionStore {
-  constructor(private readonly redis: Redis, private readonly ttlMs: number) {}
+  constructor(private readonly redis: RedisClient, private readonly ttlMs: number) {}
 
   private key(token: string): string {
     return `sess:${createHash('sha256').update(token).digest('base64url')}`;

@@ -10,6 +10,8 @@ export const User = defineEntity({
     unionid: p.string().length(64).nullable(),
     nickname: p.string().length(64).nullable(),
     points: p.integer().default(0),
+    /** When a login of this user first completed (session issued); null until then: the next login is still the first. */
+    firstLoginAt: p.datetime(3).nullable(),
     ...timestamps,
   },
 });

@@ -1,9 +1,6 @@
 import { AppError } from '../../shared/errors.js';
 
 export const CatalogErrors = {
-  invalidCursor: () => AppError.badInput('after is not a cursor this list issued', 'INVALID_CURSOR', 'after'),
-  invalidFirst: (max: number) => AppError.badInput(`first must be between 1 and ${max}`, 'INVALID_PAGE_SIZE', 'first'),
-  invalidId: (field: string) => AppError.badInput(`${field} is not a valid id`, 'INVALID_ID', field),
   skuNotFound: (skuId: number) => AppError.notFound(`sku ${skuId} does not exist in this store or is not on sale`, 'SKU_NOT_FOUND'),
   /** CONFLICT: the request was valid, the shelf just does not have it any more. Nothing was changed. */
   outOfStock: (skuId: number) => new AppError('CONFLICT', `sku ${skuId} does not have enough stock`, { reason: 'OUT_OF_STOCK', field: `sku:${skuId}` }),

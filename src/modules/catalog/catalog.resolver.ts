@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Int, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../shared/context.js';
 import { CatalogService } from './catalog.service.js';
 import { ProductConnection } from './catalog.types.js';
-import { DEFAULT_PAGE_SIZE, parseId } from './pagination.js';
+import { DEFAULT_PAGE_SIZE, parseId } from '../../shared/pagination.js';
 
 @Resolver()
 export class CatalogResolver {

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../shared/context.js';
 import { isDuplicateKeyError } from '../../shared/errors.js';
 import { CatalogErrors } from './catalog.errors.js';
 import { Product, Sku, type ProductRow, type SkuRow } from './catalog.entity.js';
-import { checkPageSize, decodeCursor, toPage, type Page } from './pagination.js';
+import { checkPageSize, decodeCursor, toPage, type Page } from '../../shared/pagination.js';
 
 /** One line of a stock operation. */
 export interface StockLine {

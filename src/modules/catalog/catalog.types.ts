@@ -1,9 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { SkuRow } from './catalog.entity.js';
 import type { ProductView } from './catalog.service.js';
-import { PageInfoType, type Page } from './pagination.js';
-
-export { PageInfoType };
+import { PageInfoType, type Page } from '../../shared/pagination.js';
 
 @ObjectType('Sku')
 export class SkuType {

@@ -1,10 +1,10 @@
 import type { ConsumerDefinition } from '../../infra/mq/consumer-runner.js';
 import { ConsumerGroups, Topics } from '../../infra/mq/topics.js';
-import { FIRST_LOGIN_TAG, type FirstLoginEvent } from '../auth/auth.service.js';
+import { FIRST_LOGIN_TAG, type UserFirstLoggedIn } from '../auth/auth-events.js';
 import type { CouponService } from './coupon.service.js';
 
 /** cg-coupon-new-user: a first login earns the configured new-user coupon, exactly once. */
-export function newUserCouponConsumer(coupons: CouponService, couponCode: string): ConsumerDefinition<FirstLoginEvent> {
+export function newUserCouponConsumer(coupons: CouponService, couponCode: string): ConsumerDefinition<UserFirstLoggedIn> {
   return {
     name: 'coupon-new-user',
     group: ConsumerGroups.CouponNewUser,
@@ -15,7 +15,7 @@ export function newUserCouponConsumer(coupons: CouponService, couponCode: string
       const { userId } = message.envelope.data;
       if (!Number.isInteger(userId) || userId <= 0) {
         log.error({ data: message.envelope.data }, 'FIRST_LOGIN without a valid userId; dropped');
-        return 'duplicate';
+        return 'drop';
       }
       const granted = await coupons.grant(em, userId, couponCode, 'NEW_USER');
       log.info({ userId, userCouponId: granted.id }, 'new-user coupon granted');

@@ -5,7 +5,7 @@ import { isExternalError } from '../../infra/wechat/wechat.errors.js';
 import type { MiniProgramApi } from '../../infra/wechat/mini-program.port.js';
 import { isDuplicateKeyError } from '../../shared/errors.js';
 import type { AuthService } from '../auth/auth.service.js';
-import type { OrderStatusChangedEvent } from '../order/order-events.js';
+import type { OrderStatusChanged } from '../order/order-events.js';
 import { NotificationLog, TERMINAL_NOTIFICATION_STATUSES, type NotificationLogRow, type NotificationStatus } from './notification-log.entity.js';
 import { NotificationInProgressError } from './notify.errors.js';
 import type { OrderNotification, OrderNotificationFactory } from './order-notification.js';
@@ -51,7 +51,7 @@ export class NotifyService {
   constructor(private readonly deps: NotifyServiceDeps) {}
 
   /** Sends the notification for one event. Throws (so the message is retried) only when WeChat is unavailable or another worker holds a fresh claim. */
-  async notifyOrderStatus(ctx: { em: EntityManager; log: Logger }, event: OrderStatusChangedEvent): Promise<NotifyOutcome> {
+  async notifyOrderStatus(ctx: { em: EntityManager; log: Logger }, event: OrderStatusChanged): Promise<NotifyOutcome> {
     const notification = this.deps.factory.create(event);
     if (!notification) return 'none';
     const { em } = ctx;
@@ -108,7 +108,7 @@ export class NotifyService {
    * Takes the row for (orderNo, seq): inserts it as SENDING, or takes over a RETRY row or a stale
    * SENDING row with a compare-and-set on `attempts`, so two workers never both own it.
    */
-  private async claim(em: EntityManager, event: OrderStatusChangedEvent, notification: OrderNotification): Promise<{ row: NotificationLogRow } | 'done' | 'busy'> {
+  private async claim(em: EntityManager, event: OrderStatusChanged, notification: OrderNotification): Promise<{ row: NotificationLogRow } | 'done' | 'busy'> {
     const now = new Date();
     try {
       await em.insert(NotificationLog, {

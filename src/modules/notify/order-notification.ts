@@ -1,5 +1,5 @@
 import type { MiniProgramApi, SubscribeMessage } from '../../infra/wechat/mini-program.port.js';
-import type { OrderStatusChangedEvent } from '../order/order-events.js';
+import type { OrderStatusChanged } from '../order/order-events.js';
 import { DISPLAY_UTC_OFFSET_MINUTES, ORDER_DETAIL_PAGE, SUBSCRIBE_FIELD_MAX_CHARS, type NotificationKind } from './notify.templates.js';
 
 /** Keyword name → plain value, e.g. `{ character_string1: 'O2026...', amount2: '12.30元' }`. */
@@ -14,7 +14,7 @@ export abstract class OrderNotification {
   abstract readonly kind: NotificationKind;
 
   constructor(
-    protected readonly event: OrderStatusChangedEvent,
+    protected readonly event: OrderStatusChanged,
     private readonly templateIds: Readonly<Record<NotificationKind, string>>,
   ) {}
 
@@ -98,7 +98,7 @@ export class RefundNotification extends OrderNotification {
   }
 }
 
-type NotificationCtor = new (event: OrderStatusChangedEvent, templateIds: Readonly<Record<NotificationKind, string>>) => OrderNotification;
+type NotificationCtor = new (event: OrderStatusChanged, templateIds: Readonly<Record<NotificationKind, string>>) => OrderNotification;
 
 /** Which command each stream event (the message tag) produces; events not listed send nothing. */
 export const NOTIFICATION_BY_EVENT: Readonly<Record<string, NotificationCtor>> = {
@@ -115,7 +115,7 @@ export const NOTIFICATION_BY_EVENT: Readonly<Record<string, NotificationCtor>> =
 export class OrderNotificationFactory {
   constructor(private readonly templateIds: Readonly<Record<NotificationKind, string>>) {}
 
-  create(event: OrderStatusChangedEvent): OrderNotification | null {
+  create(event: OrderStatusChanged): OrderNotification | null {
     const Ctor = NOTIFICATION_BY_EVENT[event.event];
     return Ctor ? new Ctor(event, this.templateIds) : null;
   }

@@ -1,7 +1,7 @@
 import type { ConsumerDefinition } from '../../infra/mq/consumer-runner.js';
 import { ORDER_STATUS_SUBSCRIPTION_GROUP_PREFIX, Topics } from '../../infra/mq/topics.js';
-import { OrderStatusValues, type OrderStatusChangedEvent } from '../order/order-events.js';
-import { readOrderStatusEvent } from '../notify/order-status-message.js';
+import { OrderStatusValues, type OrderStatusChanged } from '../order/order-events.js';
+import { readOrderStatusEvent } from '../order/order-status-message.js';
 import type { OrderStatusFeed } from './order-status-feed.js';
 
 /**
@@ -13,7 +13,7 @@ import type { OrderStatusFeed } from './order-status-feed.js';
  */
 export const FEED_TAGS = OrderStatusValues.filter((status) => status !== 'PENDING_PAYMENT');
 
-export function orderStatusFeedConsumer(feed: OrderStatusFeed, instanceId: string): ConsumerDefinition<OrderStatusChangedEvent> {
+export function orderStatusFeedConsumer(feed: OrderStatusFeed, instanceId: string): ConsumerDefinition<OrderStatusChanged> {
   return {
     name: 'order-status-feed',
     group: `${ORDER_STATUS_SUBSCRIPTION_GROUP_PREFIX}${instanceId}`,
@@ -24,7 +24,7 @@ export function orderStatusFeedConsumer(feed: OrderStatusFeed, instanceId: strin
       const read = readOrderStatusEvent(message);
       if ('invalid' in read) {
         log.error({ invalid: read.invalid }, 'malformed order-status event; dropped');
-        return 'duplicate';
+        return 'drop';
       }
       feed.publish(read.event);
     },

@@ -3,7 +3,7 @@ import type { Metrics } from '../../infra/observability/metrics.js';
 import type { RequestContext } from '../../shared/context.js';
 import { AppError } from '../../shared/errors.js';
 import { requireCustomer } from '../auth/auth.service.js';
-import type { OrderStatusChangedEvent } from '../order/order-events.js';
+import type { OrderStatusChanged } from '../order/order-events.js';
 
 /** In-process pubSub topic of one order's status events. */
 export const orderStatusTopic = (orderNo: string): string => `ORDER_STATUS:${orderNo}`;
@@ -32,7 +32,7 @@ export class OrderStatusFeed {
   constructor(private readonly deps: { pubSub: PubSub; lookup: OrderWatchLookup; metrics: Metrics }) {}
 
   /** Hands one stream event to this instance's subscribers of that order. */
-  publish(event: OrderStatusChangedEvent): void {
+  publish(event: OrderStatusChanged): void {
     this.deps.pubSub.publish(orderStatusTopic(event.orderNo), event);
   }
 
@@ -41,7 +41,7 @@ export class OrderStatusFeed {
    * Refused with NOT_FOUND (ORDER_NOT_FOUND) for an unknown order and for another user's order
    * alike, so order numbers of others are never confirmed to exist.
    */
-  async watch(ctx: RequestContext, orderNo: string): Promise<AsyncIterable<OrderStatusChangedEvent>> {
+  async watch(ctx: RequestContext, orderNo: string): Promise<AsyncIterable<OrderStatusChanged>> {
     const viewer = requireCustomer(ctx);
     if (typeof orderNo !== 'string' || orderNo.length === 0 || orderNo.length > MAX_ORDER_NO_LENGTH) {
       throw AppError.badInput(`orderNo must be 1..${MAX_ORDER_NO_LENGTH} characters`, 'INVALID_ORDER_NO', 'orderNo');
@@ -65,8 +65,8 @@ export class OrderStatusFeed {
    * behind a pending `next()`, which would keep a closed subscription alive until the order's
    * next event. Counts the subscription once its listener is attached (on the first `next()`).
    */
-  #iterate(orderNo: string, fromSeq: number): AsyncIterable<OrderStatusChangedEvent> {
-    const source = this.deps.pubSub.subscribe(orderStatusTopic(orderNo))[Symbol.asyncIterator]() as AsyncIterator<OrderStatusChangedEvent>;
+  #iterate(orderNo: string, fromSeq: number): AsyncIterable<OrderStatusChanged> {
+    const source = this.deps.pubSub.subscribe(orderStatusTopic(orderNo))[Symbol.asyncIterator]() as AsyncIterator<OrderStatusChanged>;
     const gauge = this.deps.metrics.gauge('order_status_subscriptions', 'Open orderStatusChanged subscriptions on this instance', []);
     let state: 'new' | 'open' | 'closed' = 'new';
     let lastSeq = fromSeq;
@@ -79,7 +79,7 @@ export class OrderStatusFeed {
       }
       state = 'closed';
     };
-    const iterator: AsyncIterableIterator<OrderStatusChangedEvent> = {
+    const iterator: AsyncIterableIterator<OrderStatusChanged> = {
       [Symbol.asyncIterator]: () => iterator,
       next: async () => {
         for (;;) {

@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import type { OrderStatusChangedEvent } from '../order/order-events.js';
+import type { OrderStatusChanged } from '../order/order-events.js';
 import { OrderStatusGql } from '../order/order.types.js';
 
 @ObjectType('OrderStatusEvent', { description: "One transition of the viewer's order, pushed in the order's own order." })
@@ -12,7 +12,7 @@ export class OrderStatusEventType {
   @Field({ description: 'When the transition happened.' }) at!: Date;
   @Field(() => String, { nullable: true, description: 'Why it changed, e.g. USER_CANCELLED, PAYMENT_TIMEOUT.' }) reason!: string | null;
 
-  static from(e: OrderStatusChangedEvent): OrderStatusEventType {
+  static from(e: OrderStatusChanged): OrderStatusEventType {
     return Object.assign(new OrderStatusEventType(), {
       orderNo: e.orderNo,
       status: e.status as OrderStatusGql,

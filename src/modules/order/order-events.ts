@@ -9,7 +9,7 @@ export type OrderStatus = (typeof OrderStatusValues)[number];
 /** Stream event for the order's first state, so consumers see the order's whole life. */
 export const ORDER_CREATED_TAG = 'CREATED';
 
-export interface OrderStatusChangedEvent {
+export interface OrderStatusChanged {
   orderNo: string;
   userId: number;
   storeId: number;

@@ -1,6 +1,6 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../shared/context.js';
-import { DEFAULT_PAGE_SIZE } from '../catalog/pagination.js';
+import { DEFAULT_PAGE_SIZE } from '../../shared/pagination.js';
 import { OrderService } from './order.service.js';
 import { OrderConnection, OrderStatusGql, OrderType, PlaceOrderInput } from './order.types.js';
 

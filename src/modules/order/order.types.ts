@@ -1,6 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfoType } from '../catalog/catalog.types.js';
-import type { Page } from '../catalog/pagination.js';
+import { PageInfoType, type Page } from '../../shared/pagination.js';
 import type { OrderItemRow } from './order.entity.js';
 import type { OrderView } from './order.service.js';
 

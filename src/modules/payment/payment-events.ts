@@ -7,7 +7,7 @@
  */
 export const PAY_SUCCESS_TAG = 'PAID';
 
-export interface OrderPaidEvent {
+export interface OrderPaid {
   orderNo: string;
   userId: number;
   storeId: number;

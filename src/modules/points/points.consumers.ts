@@ -1,11 +1,11 @@
 import type { ConsumerDefinition } from '../../infra/mq/consumer-runner.js';
 import { ConsumerGroups, Topics } from '../../infra/mq/topics.js';
-import type { OrderPaidEvent } from '../payment/payment-events.js';
-import type { OrderRefundRequestedEvent } from '../refund/refund-events.js';
+import type { OrderPaid } from '../payment/payment-events.js';
+import type { OrderRefundRequested } from '../refund/refund-events.js';
 import type { PointsService } from './points.service.js';
 
 /** cg-points: a paid order earns points, once (ledger unique (order_no, 'PAID')). */
-export function pointsAwardConsumer(points: PointsService): ConsumerDefinition<OrderPaidEvent> {
+export function pointsAwardConsumer(points: PointsService): ConsumerDefinition<OrderPaid> {
   return {
     name: 'points-award',
     group: ConsumerGroups.Points,
@@ -20,7 +20,7 @@ export function pointsAwardConsumer(points: PointsService): ConsumerDefinition<O
 }
 
 /** cg-points-refund: a refunded order gives its points back, once (ledger unique (order_no, 'REFUNDED')). */
-export function pointsRefundConsumer(points: PointsService): ConsumerDefinition<OrderRefundRequestedEvent> {
+export function pointsRefundConsumer(points: PointsService): ConsumerDefinition<OrderRefundRequested> {
   return {
     name: 'points-refund',
     group: ConsumerGroups.PointsRefund,

@@ -7,7 +7,7 @@ import type { RefundSource } from './refund.entity.js';
  * payment (`cg-refund-pay`: asks WeChat Pay for the money back), coupon (`cg-coupon-refund`),
  * points (`cg-points-refund`). Each is idempotent per refundNo.
  */
-export interface OrderRefundRequestedEvent {
+export interface OrderRefundRequested {
   refundNo: string;
   orderNo: string;
   userId: number;

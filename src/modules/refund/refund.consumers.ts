@@ -1,10 +1,10 @@
 import type { ConsumerDefinition } from '../../infra/mq/consumer-runner.js';
 import { ConsumerGroups, Topics } from '../../infra/mq/topics.js';
-import type { OrderRefundRequestedEvent } from './refund-events.js';
+import type { OrderRefundRequested } from './refund-events.js';
 import type { RefundService } from './refund.service.js';
 
 /** cg-refund-pay: WeChat Pay returns the money (idempotent by out_refund_no; the refund row's status guards replays). */
-export function refundPayConsumer(refunds: RefundService): ConsumerDefinition<OrderRefundRequestedEvent> {
+export function refundPayConsumer(refunds: RefundService): ConsumerDefinition<OrderRefundRequested> {
   return {
     name: 'refund-pay',
     callsOutside: true,
@@ -18,7 +18,7 @@ export function refundPayConsumer(refunds: RefundService): ConsumerDefinition<Or
 }
 
 /** cg-coupon-refund: the order's coupon becomes available again (user refunds; a late payment's order already gave it back). */
-export function refundCouponConsumer(refunds: RefundService): ConsumerDefinition<OrderRefundRequestedEvent> {
+export function refundCouponConsumer(refunds: RefundService): ConsumerDefinition<OrderRefundRequested> {
   return {
     name: 'coupon-refund',
     group: ConsumerGroups.CouponRefund,

@@ -1,22 +1,20 @@
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
-import type { Orm } from '../../infra/db/orm.js';
+import type { OrmHandle } from '../../infra/db/orm.js';
 import type { Envelope, MessageBus, OutgoingMessage, TransactionDecision } from '../../infra/mq/message-bus.port.js';
-import type { OutboxRelay } from '../../infra/mq/outbox/outbox.js';
+import type { Emit, TransactionalOutbox } from '../../infra/mq/outbox/outbox.port.js';
 import { Topics } from '../../infra/mq/topics.js';
 import type { Logger } from '../../infra/observability/logger.js';
 import type { Metrics } from '../../infra/observability/metrics.js';
-import { notifyFailureAnswer, notifySuccessAnswer, type NotifyAnswer } from '../../infra/wechat/pay/wechat-pay.notify.js';
 import type { RefundResource, RefundResult, WechatPay } from '../../infra/wechat/pay/wechat-pay.port.js';
-import type { RequestContext } from '../../shared/context.js';
-import { AppError, isDuplicateKeyError } from '../../shared/errors.js';
+import type { RequestContext, WorkContext } from '../../shared/context.js';
+import { AppError, isConnectionError, isDuplicateKeyError } from '../../shared/errors.js';
 import { requireCustomer } from '../auth/auth.service.js';
 import type { CouponService } from '../coupon/coupon.service.js';
 import type { OrderStatus } from '../order/order-events.js';
 import type { OrderService } from '../order/order.service.js';
-import type { PaymentRow } from '../payment/payment.entity.js';
-import type { PaymentService } from '../payment/payment.service.js';
+import type { PaymentLedger, RecordedPayment } from '../payment/payment-ledger.js';
 import { DEFAULT_CHECK_ROLLBACK_AFTER_MS, InflightTransactions, decide } from './transaction-check.js';
-import type { OrderRefundRequestedEvent } from './refund-events.js';
+import type { OrderRefundRequested } from './refund-events.js';
 import { Refund, type RefundRow, type RefundSource } from './refund.entity.js';
 import { MAX_REFUND_REASON_LENGTH, RefundErrors } from './refund.errors.js';
 
@@ -28,16 +26,20 @@ export const DEFAULT_REFUND_POLL_DELAY_MS = 1_000;
 export const DEFAULT_REFUND_SWEEP_AGE_MS = 30_000;
 
 export interface RefundServiceDeps {
-  orm: Orm;
+  orm: OrmHandle;
   bus: MessageBus;
-  outbox: OutboxRelay;
+  outbox: TransactionalOutbox;
   orders: OrderService;
-  payments: PaymentService;
+  /** The payment module's reads (the payment that paid an order). */
+  payments: Pick<PaymentLedger, 'appliedPaymentOf'>;
   coupons: CouponService;
   pay: WechatPay;
   logger: Logger;
   metrics: Metrics;
 }
+
+/** What a verified REFUND.* notification came to. */
+export type RefundNotificationOutcome = 'handled' | 'unknown' | 'amount-mismatch';
 
 /** Our out_refund_no for a payment: one refund per payment, whoever asks and however often. */
 export function refundNoFor(transactionId: string): string {
@@ -86,7 +88,7 @@ export class RefundService {
       reason: why,
       userCouponId: order.userCouponId ?? null,
     });
-    const refund = await this.publish(ctx.log, message, async (tx, emit) => {
+    const refund = await this.publish(ctx, message, async (tx, emit) => {
       const moved = await this.deps.orders.transition(tx, emit, order.orderNo, REFUNDABLE_STATUSES, 'REFUNDING', { userId: viewer.userId, reason: 'REFUND_REQUESTED' });
       if (!moved) {
         const now = await this.deps.orders.findByOrderNo(tx.fork(), order.orderNo);
@@ -98,10 +100,10 @@ export class RefundService {
   }
 
   /** Money for an order that could not take it (payment module hook): refunded without touching the order. Idempotent. */
-  async refundUnappliedPayment(payment: PaymentRow): Promise<void> {
+  async refundUnappliedPayment(ctx: WorkContext, payment: RecordedPayment): Promise<void> {
     const refundNo = refundNoFor(payment.transactionId);
-    if (await this.deps.orm.em.fork().findOne(Refund, { refundNo })) return;
-    await this.publish(this.log, refundMessage({
+    if (await ctx.em.fork().findOne(Refund, { refundNo })) return;
+    await this.publish(ctx, refundMessage({
       refundNo,
       orderNo: payment.orderNo,
       userId: payment.userId,
@@ -112,7 +114,7 @@ export class RefundService {
       reason: 'payment arrived for an order that could not take it',
       userCouponId: null,
     }));
-    this.log.warn({ orderNo: payment.orderNo, refundNo }, 'automatic refund of an unapplied payment started');
+    ctx.log.warn({ orderNo: payment.orderNo, refundNo }, 'automatic refund of an unapplied payment started');
   }
 
   /**
@@ -121,9 +123,9 @@ export class RefundService {
    * concurrent request for the same refund returns the refund that won.
    */
   private async publish(
-    log: Logger,
-    message: OutgoingMessage<OrderRefundRequestedEvent>,
-    extra?: (tx: EntityManager, emit: Parameters<Parameters<OutboxRelay['transactional']>[1]>[1]) => Promise<void>,
+    { em, log }: WorkContext,
+    message: OutgoingMessage<OrderRefundRequested>,
+    extra?: (tx: EntityManager, emit: Emit) => Promise<void>,
   ): Promise<RefundRow> {
     const data = message.data;
     let localStarted = false;
@@ -132,7 +134,7 @@ export class RefundService {
         // The local transaction runs only once the half message is stored: with the broker down, nothing is written.
         this.deps.bus.publishTransactional(message, async () => {
           localStarted = true;
-          return this.deps.outbox.transactional(this.deps.orm.em.fork(), async (tx, emit) => {
+          return this.deps.outbox.transactional(em.fork(), async (tx, emit) => {
             const row = tx.create(Refund, {
               refundNo: data.refundNo,
               orderNo: data.orderNo,
@@ -150,7 +152,7 @@ export class RefundService {
             await extra?.(tx, emit);
             return row;
           });
-        }),
+        }, { outcome: (err) => this.outcomeAfterError(data.refundNo, err) }),
       );
     } catch (err) {
       if (!localStarted) {
@@ -158,17 +160,36 @@ export class RefundService {
         this.deps.metrics.counter('refund_unavailable_total', 'Refund requests refused because the broker was unreachable').inc();
         throw err instanceof AppError ? err : RefundErrors.brokerUnavailable();
       }
-      if (isDuplicateKeyError(err)) {
-        const winner = await this.deps.orm.em.fork().findOne(Refund, { refundNo: data.refundNo });
-        if (winner) return winner;
+      // Whatever threw (a duplicate from a concurrent request, or a COMMIT whose answer was
+      // lost): if the row is there, the refund exists and its message is committed.
+      const committed = await em
+        .fork()
+        .findOne(Refund, { refundNo: data.refundNo })
+        .catch(() => undefined);
+      if (committed) {
+        if (!isDuplicateKeyError(err)) log.warn({ refundNo: data.refundNo, err: (err as Error).message }, 'refund transaction reported an error but committed');
+        return committed;
       }
+      if (err instanceof AppError) throw err;
+      if (committed === undefined || isConnectionError(err)) throw RefundErrors.databaseUnavailable();
       throw err;
     }
   }
 
+  /**
+   * The refund's local transaction threw: did it commit? A duplicate key means another request's
+   * row won (its own message covers it); otherwise the row decides. A failed lookup is 'unknown':
+   * the check-back asks again later.
+   */
+  private async outcomeAfterError(refundNo: string, err: unknown): Promise<TransactionDecision> {
+    if (isDuplicateKeyError(err)) return 'rollback';
+    const row = await this.deps.orm.em.fork().findOne(Refund, { refundNo });
+    return row ? 'commit' : 'rollback';
+  }
+
   /** Check-back of TopicOrderRefund: commit iff the refund row committed. */
   async checkRefund(envelope: Envelope): Promise<TransactionDecision> {
-    const data = envelope.data as Partial<OrderRefundRequestedEvent> | undefined;
+    const data = envelope.data as Partial<OrderRefundRequested> | undefined;
     const refundNo = data?.refundNo ?? envelope.key;
     if (!refundNo) return 'rollback';
     const inflight = this.inflight.has(refundNo);
@@ -183,7 +204,7 @@ export class RefundService {
    * completes the refund if WeChat already reports SUCCESS, after one short wait and query
    * otherwise; the REFUND.SUCCESS notification or the sweep completes the rest.
    */
-  async executeRefund(em: EntityManager, log: Logger, event: OrderRefundRequestedEvent): Promise<'done' | 'duplicate'> {
+  async executeRefund(em: EntityManager, log: Logger, event: OrderRefundRequested): Promise<'done' | 'duplicate'> {
     const refund = await em.findOne(Refund, { refundNo: event.refundNo });
     if (!refund) throw new Error(`refund ${event.refundNo} not found`);
     if (refund.status !== 'PROCESSING') return 'duplicate';
@@ -242,31 +263,46 @@ export class RefundService {
     return done;
   }
 
-  /** A verified REFUND.* notification (through the payment module's notify endpoint). */
-  async handleRefundNotification(resource: RefundResource, log: Logger): Promise<NotifyAnswer> {
-    const refund = await this.deps.orm.em.fork().findOne(Refund, { refundNo: resource.out_refund_no });
+  /**
+   * A verified REFUND.* notification (the pay-notify route answers WeChat from the outcome):
+   * 'unknown' and 'amount-mismatch' change nothing.
+   */
+  async handleRefundNotification({ em, log }: WorkContext, resource: RefundResource): Promise<RefundNotificationOutcome> {
+    const refund = await em.findOne(Refund, { refundNo: resource.out_refund_no });
     if (!refund || refund.orderNo !== resource.out_trade_no) {
       log.warn({ refundNo: resource.out_refund_no }, 'refund notification for an unknown refund');
-      return notifyFailureAnswer('REFUND_NOT_FOUND', 400);
+      return 'unknown';
     }
     if (resource.amount?.refund !== refund.amountFen) {
       log.error({ refundNo: refund.refundNo, amountFen: resource.amount?.refund, expected: refund.amountFen }, 'refund notification amount does not match');
-      return notifyFailureAnswer('AMOUNT_MISMATCH', 400);
+      return 'amount-mismatch';
     }
     await this.settle(refund.refundNo, { status: resource.refund_status, successTime: resource.success_time }, log);
-    return notifySuccessAnswer();
+    return 'handled';
   }
 
   /** cg-coupon-refund: the coupon the order used becomes available again (conditional: a replay changes nothing). */
-  async returnCoupon(em: EntityManager, event: OrderRefundRequestedEvent): Promise<boolean> {
+  async returnCoupon(em: EntityManager, event: OrderRefundRequested): Promise<boolean> {
     if (event.userCouponId === null || event.userCouponId === undefined) return false;
     return this.deps.coupons.releaseForOrder(em, event.userCouponId, event.orderNo);
   }
 
-  /** Reconciliation: asks WeChat about refunds that stayed PROCESSING (lost notification). Returns how many completed. */
+  /**
+   * Reconciliation: asks WeChat about refunds that stayed PROCESSING (lost notification), and
+   * announces again the refunds WeChat never heard of (no refund id: their message was lost or
+   * rolled back although the row committed). Returns how many completed or were re-announced.
+   */
   async sweep(now = new Date(), ageMs = DEFAULT_REFUND_SWEEP_AGE_MS): Promise<number> {
     const log = this.log.child({ component: 'refund-sweep' });
     let completed = 0;
+    try {
+      const orphans = await this.deps.orm.em.fork().find(Refund, { status: 'PROCESSING', wxRefundId: null, updatedAt: { $lt: new Date(now.getTime() - ageMs) } }, { limit: 100, orderBy: { id: 'asc' } });
+      for (const row of orphans) {
+        if (await this.reannounce(row, log).catch((err: Error) => log.warn({ refundNo: row.refundNo, err: err.message }, 'refund could not be announced again'))) completed++;
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'refund sweep (unannounced refunds) failed');
+    }
     try {
       const rows = await this.deps.orm.em.fork().find(Refund, { status: 'PROCESSING', wxRefundId: { $ne: null }, updatedAt: { $lt: new Date(now.getTime() - ageMs) } }, { limit: 100, orderBy: { id: 'asc' } });
       for (const row of rows) {
@@ -282,11 +318,52 @@ export class RefundService {
     return completed;
   }
 
+  /**
+   * Publishes the refund message again for a committed refund WeChat has no id for. The local step
+   * touches the row (so the next sweep waits another age) only while it still has no refund id;
+   * consumers are idempotent per refundNo, so a message that was merely slow changes nothing.
+   */
+  private async reannounce(row: RefundRow, log: Logger): Promise<boolean> {
+    const view = row.source === 'USER' ? await this.deps.orders.findByOrderNo(this.deps.orm.em.fork(), row.orderNo) : null;
+    const message = refundMessage({
+      refundNo: row.refundNo,
+      orderNo: row.orderNo,
+      userId: row.userId,
+      transactionId: row.transactionId,
+      amountFen: row.amountFen,
+      totalFen: row.totalFen,
+      source: row.source,
+      reason: row.reason,
+      userCouponId: view?.order.userCouponId ?? null,
+    });
+    const touched = await this.inflight.run(row.refundNo, () =>
+      this.deps.bus.publishTransactional(message, async () => {
+        const r = await this.deps.orm.em
+          .fork()
+          .getConnection()
+          .execute<{ affectedRows: number }>("update `refund` set `updated_at` = ? where `refund_no` = ? and `status` = 'PROCESSING' and `wx_refund_id` is null", [new Date(), row.refundNo], 'run');
+        if (r.affectedRows !== 1) throw new RefundAlreadyMoving();
+        return true;
+      }, { outcome: async (err) => (err instanceof RefundAlreadyMoving ? 'rollback' : 'unknown') }),
+    ).catch((err: unknown) => {
+      if (err instanceof RefundAlreadyMoving) return false;
+      throw err;
+    });
+    if (touched) {
+      log.warn({ refundNo: row.refundNo, orderNo: row.orderNo }, 'refund without a WeChat refund id announced again');
+      this.deps.metrics.counter('refund_reannounced_total', 'Committed refunds whose message was published again by the sweep').inc();
+    }
+    return touched;
+  }
+
   async findRefund(em: EntityManager, refundNo: string): Promise<RefundRow | null> {
     return em.findOne(Refund, { refundNo });
   }
 }
 
-export function refundMessage(data: OrderRefundRequestedEvent): OutgoingMessage<OrderRefundRequestedEvent> {
+/** The sweep's "someone else moved this refund meanwhile": nothing to announce. */
+class RefundAlreadyMoving extends Error {}
+
+export function refundMessage(data: OrderRefundRequested): OutgoingMessage<OrderRefundRequested> {
   return { topic: Topics.OrderRefund, tag: data.source satisfies RefundSource, key: data.refundNo, data };
 }

@@ -1,16 +1,19 @@
-import type { ModuleFactory } from '../module.js';
+import { defineModule } from '../module.js';
 import type { OrderService } from '../order/order.service.js';
+import { Shipment } from './shipment.entity.js';
 import { shippingConsumer } from './shipping.consumer.js';
 import { ShippingService } from './shipping.service.js';
 
-/** Warehouse/shipping: the cg-shipping consumer of pay-success messages. Needs the order module before it. */
-export const shippingModule: ModuleFactory = ({ outbox, externals, metrics, services }) => {
-  const orders = services.orders as OrderService | undefined;
-  if (!orders) throw new Error('the shipping module needs the order module listed before it');
-  const shipping = new ShippingService({ outbox, orders, logistics: externals.logistics, metrics });
-  return {
-    name: 'shipping',
-    services: { shipping },
-    consumers: [shippingConsumer(shipping)],
-  };
-};
+/** Warehouse/shipping: the cg-shipping consumer of pay-success messages. */
+export const shippingModule = defineModule({
+  name: 'shipping',
+  entities: [Shipment],
+  resolvers: [],
+  create: ({ config, outbox, externals, metrics }, { orders }: { orders: OrderService }) => {
+    const shipping = new ShippingService({ outbox, orders, logistics: externals.logistics, metrics }, { autoShip: config.autoShip });
+    return {
+      services: { shipping },
+      consumers: [shippingConsumer(shipping)],
+    };
+  },
+});

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/mysql';
-import type { OutboxRelay } from '../../infra/mq/outbox/outbox.js';
+import type { TransactionalOutbox } from '../../infra/mq/outbox/outbox.port.js';
 import type { Logger } from '../../infra/observability/logger.js';
 import type { Metrics } from '../../infra/observability/metrics.js';
 import type { LogisticsClient, WaybillReceiver } from '../../infra/wechat/providers/logistics.port.js';
 import type { OrderService } from '../order/order.service.js';
-import type { OrderPaidEvent } from '../payment/payment-events.js';
+import type { OrderPaid } from '../payment/payment-events.js';
 import { Shipment, type ShipmentRow } from './shipment.entity.js';
 
 /** Our own deadline on one waybill call (3 s), shorter than the client's: a slow provider frees the worker. */
@@ -21,7 +21,7 @@ export const simulatedReceiver: ReceiverLookup = async (_em, order) => ({
   address: `Pick-up counter, store ${order.storeId}`,
 });
 
-export type ShipOutcome = 'shipped' | 'duplicate' | 'skipped';
+export type ShipOutcome = 'shipped' | 'duplicate' | 'skipped' | 'held';
 
 export class WaybillTimeoutError extends Error {
   override name = 'WaybillTimeoutError';
@@ -35,13 +35,18 @@ export class WaybillTimeoutError extends Error {
  */
 export class ShippingService {
   constructor(
-    private readonly deps: { outbox: OutboxRelay; orders: OrderService; logistics: LogisticsClient; metrics: Metrics; receiverOf?: ReceiverLookup },
-    private readonly options: { waybillTimeoutMs?: number } = {},
+    private readonly deps: { outbox: TransactionalOutbox; orders: OrderService; logistics: LogisticsClient; metrics: Metrics; receiverOf?: ReceiverLookup },
+    /** autoShip false (local mode's LOCAL_AUTO_SHIP=false): paid orders stay PAID, nothing is sent to logistics. */
+    private readonly options: { waybillTimeoutMs?: number; autoShip?: boolean } = {},
   ) {}
 
-  async shipPaidOrder(em: EntityManager, log: Logger, event: OrderPaidEvent): Promise<ShipOutcome> {
+  async shipPaidOrder(em: EntityManager, log: Logger, event: OrderPaid): Promise<ShipOutcome> {
     const outcomes = this.deps.metrics.counter('shipping_waybills_total', 'Waybill attempts of the shipping consumer, by outcome', ['outcome']);
     const { orderNo } = event;
+    if (this.options.autoShip === false) {
+      log.info({ orderNo }, 'LOCAL_AUTO_SHIP=false: the order stays PAID (not shipped)');
+      return 'held';
+    }
     if (await em.findOne(Shipment, { orderNo })) return 'duplicate';
     const view = await this.deps.orders.findByOrderNo(em, orderNo);
     if (!view) throw new Error(`paid order ${orderNo} not found`);

@@ -1,7 +1,8 @@
 import type { ConsumerDefinition } from '../../infra/mq/consumer-runner.js';
 import { STORE_CHANGED_INSTANCE_GROUP_PREFIX, Topics } from '../../infra/mq/topics.js';
 import type { Metrics } from '../../infra/observability/metrics.js';
-import type { StoreChangedEvent, StoreService } from './store.service.js';
+import type { StoreChanged } from './store-events.js';
+import type { StoreService } from './store.service.js';
 
 /**
  * `cg-store-l1-<instanceId>`: one consumer group per BFF instance, so every instance gets every
@@ -11,7 +12,7 @@ import type { StoreChangedEvent, StoreService } from './store.service.js';
  * Naturally idempotent (applying a version twice changes nothing), so no idempotency key and no
  * Redis on this path: invalidation reaches every instance even while Redis is down.
  */
-export function storeChangedInstanceConsumer(stores: StoreService, instanceId: string, metrics: Metrics): ConsumerDefinition<StoreChangedEvent> {
+export function storeChangedInstanceConsumer(stores: StoreService, instanceId: string, metrics: Metrics): ConsumerDefinition<StoreChanged> {
   const lag = metrics.histogram(
     'store_invalidation_lag_seconds',
     'From the store change (outbox row time) to this instance applying it',
@@ -24,12 +25,12 @@ export function storeChangedInstanceConsumer(stores: StoreService, instanceId: s
     topic: Topics.StoreChanged,
     idempotencyKey: null,
     async handle({ log }, message) {
-      const data = message.envelope.data as Partial<StoreChangedEvent> | undefined;
+      const data = message.envelope.data as Partial<StoreChanged> | undefined;
       const storeId = data?.storeId;
       const version = data?.version;
       if (typeof storeId !== 'number' || !Number.isSafeInteger(storeId) || typeof version !== 'number' || !Number.isSafeInteger(version)) {
         log.error({ data }, 'malformed TopicStoreChanged message; dropped');
-        return 'duplicate';
+        return 'drop';
       }
       stores.applyRemoteChange({ storeId, version });
       const producedAt = Date.parse(message.envelope.producedAt);

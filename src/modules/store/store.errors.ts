@@ -3,8 +3,6 @@ import { AppError } from '../../shared/errors.js';
 export const StoreErrors = {
   notFound: (id: number) => AppError.notFound(`store ${id} does not exist`, 'STORE_NOT_FOUND'),
   invalidId: (field: string) => AppError.badInput(`${field} is not a valid store id`, 'INVALID_ID', field),
-  invalidCursor: () => AppError.badInput('after is not a cursor this list issued', 'INVALID_CURSOR', 'after'),
-  invalidFirst: (max: number) => AppError.badInput(`first must be between 1 and ${max}`, 'INVALID_PAGE_SIZE', 'first'),
   invalidLatitude: (field: string) => AppError.badInput(`${field} must be a number between -90 and 90`, 'INVALID_COORDINATES', field),
   invalidLongitude: (field: string) => AppError.badInput(`${field} must be a number between -180 and 180`, 'INVALID_COORDINATES', field),
   invalidField: (field: string, rule: string) => AppError.badInput(`${field} ${rule}`, 'INVALID_STORE_INPUT', field),

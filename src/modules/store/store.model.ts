@@ -1,13 +1,10 @@
+import { cursorInteger, decodeOpaqueCursor, encodeOpaqueCursor, PageErrors } from '../../shared/pagination.js';
 import type { StoreRow, StoreStatus } from './store.entity.js';
 import { StoreErrors } from './store.errors.js';
 
 /** Business hours are wall-clock times in this zone (UTC+8, no daylight saving). */
 export const STORE_TIME_ZONE = 'Asia/Shanghai';
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
-
-/** Page size when the client does not say, and the most a client may ask for. */
-export const DEFAULT_STORE_PAGE_SIZE = 20;
-export const MAX_STORE_PAGE_SIZE = 100;
 
 /**
  * What the cache holds and every reader gets: plain JSON (timestamps as ISO strings), never an
@@ -154,39 +151,24 @@ export function parseStoreId(value: string | number | null | undefined, field: s
   return n;
 }
 
-export function checkFirst(first: number | null | undefined): number {
-  const n = first ?? DEFAULT_STORE_PAGE_SIZE;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_STORE_PAGE_SIZE) throw StoreErrors.invalidFirst(MAX_STORE_PAGE_SIZE);
-  return n;
-}
-
 // ---------------------------------------------------------------------------------------------
-// Cursors: opaque base64url of the sort key + id. Plain listings sort by id; `near` listings by
-// (distance in whole millimetres, id). Integer keys compare exactly, so pages never overlap or skip.
+// Cursors (src/shared/pagination.ts) of the sort key + id. Plain listings sort by id; `near`
+// listings by (distance in whole millimetres, id). Integer keys compare exactly, so pages never
+// overlap or skip.
 
 export type StoreCursor = { k: 'id'; id: number } | { k: 'near'; d: number; id: number };
 
 export function encodeStoreCursor(cursor: StoreCursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+  return encodeOpaqueCursor(cursor);
 }
 
 export function decodeStoreCursor(cursor: string | null | undefined, mode: 'id' | 'near'): StoreCursor | undefined {
-  if (cursor === undefined || cursor === null) return undefined;
-  if (cursor.length === 0 || cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw StoreErrors.invalidCursor();
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw StoreErrors.invalidCursor();
-  }
-  const id = parsed?.id;
-  if (parsed === null || typeof parsed !== 'object' || parsed.k !== mode || typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-    throw StoreErrors.invalidCursor();
-  }
+  const position = decodeOpaqueCursor(cursor);
+  if (position === undefined) return undefined;
+  if (position.k !== mode) throw PageErrors.invalidCursor();
+  const id = cursorInteger(position, 'id');
   if (mode === 'id') return { k: 'id', id };
-  const d = parsed.d;
-  if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) throw StoreErrors.invalidCursor();
-  return { k: 'near', d, id };
+  return { k: 'near', d: cursorInteger(position, 'd', 0), id };
 }
 
 /** The validated listing filter. */

@@ -1,4 +1,4 @@
-import type { Orm } from '../../infra/db/orm.js';
+import type { OrmHandle } from '../../infra/db/orm.js';
 import type { Loaded } from '../../infra/cache/two-level-cache.js';
 import { toStoreDto, type StoreCursor, type StoreDto, type StoreListFilter } from './store.model.js';
 
@@ -46,7 +46,7 @@ type RawRow = Omit<StoreDto, 'latitude' | 'longitude' | 'createdAt' | 'updatedAt
  * cache's loader and the listing's id query. Writes go through the entity in StoreService.
  */
 export class StoreRepository {
-  constructor(private readonly orm: Orm) {}
+  constructor(private readonly orm: OrmHandle) {}
 
   private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
     return this.orm.em.fork().getConnection().execute<T[]>(sql, params, 'all');

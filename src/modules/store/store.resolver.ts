@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../../shared/context.js';
-import { DEFAULT_STORE_PAGE_SIZE, parseStoreId } from './store.model.js';
+import { DEFAULT_PAGE_SIZE } from '../../shared/pagination.js';
+import { parseStoreId } from './store.model.js';
 import { StoreService } from './store.service.js';
 import { StoreConnection, StoreFilter, StoreInput, StoreType } from './store.types.js';
 
@@ -12,7 +13,7 @@ export class StoreResolver {
   async stores(
     @Ctx() ctx: RequestContext,
     @Arg('filter', () => StoreFilter, { nullable: true }) filter?: StoreFilter,
-    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_STORE_PAGE_SIZE }) first?: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<StoreConnection> {
     return StoreConnection.from(await this.service.listStores(ctx, { filter, first, after }));

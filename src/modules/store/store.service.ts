@@ -1,22 +1,23 @@
 import { EventEmitter } from 'node:events';
 import { LockMode, type EntityManager } from '@mikro-orm/mysql';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../infra/redis/redis.js';
 import type { Cache } from '../../infra/cache/cache.port.js';
 import { TwoLevelCache, type TwoLevelCacheOptions } from '../../infra/cache/two-level-cache.js';
-import type { Orm } from '../../infra/db/orm.js';
-import type { OutboxRelay } from '../../infra/mq/outbox/outbox.js';
+import type { OrmHandle } from '../../infra/db/orm.js';
+import type { TransactionalOutbox } from '../../infra/mq/outbox/outbox.port.js';
 import { Topics } from '../../infra/mq/topics.js';
 import type { Logger } from '../../infra/observability/logger.js';
 import type { Metrics } from '../../infra/observability/metrics.js';
 import type { RequestContext } from '../../shared/context.js';
 import { isDuplicateKeyError } from '../../shared/errors.js';
+import { checkPageSize } from '../../shared/pagination.js';
 import { requireAdmin } from '../auth/auth.service.js';
+import type { StoreChanged } from './store-events.js';
 import { Store, type StoreRow } from './store.entity.js';
 import { StoreErrors } from './store.errors.js';
 import { StoreListCache, DEFAULT_LIST_PAGE_TTL_SECONDS } from './store-list-cache.js';
 import {
   checkFilter,
-  checkFirst,
   checkHours,
   checkNewStore,
   checkPatch,
@@ -33,11 +34,6 @@ import { DEMO_STORES } from './store.seed.js';
 /** The cache's name: Redis keys `cache:store:<id>`, metrics label `cache="store"`. */
 export const STORE_CACHE_NAME = 'store';
 
-/** The TopicStoreChanged body (schema version in the envelope). */
-export interface StoreChangedEvent {
-  storeId: number;
-  version: number;
-}
 
 /** One listing page: edges in order (distance when `near` was given) and the page info. */
 export interface StorePage {
@@ -55,9 +51,9 @@ export interface StoreListArgs {
 export type StoreReader = Pick<Cache<StoreDto>, 'getMany'>;
 
 export interface StoreServiceDeps {
-  orm: Orm;
-  redis: Redis;
-  outbox: OutboxRelay;
+  orm: OrmHandle;
+  redis: RedisClient;
+  outbox: TransactionalOutbox;
   metrics: Metrics;
   logger: Logger;
 }
@@ -121,7 +117,7 @@ export class StoreService {
   /** Stores in id order, or by distance when `filter.near` is given; keyset-paginated. */
   async listStores(_ctx: RequestContext, args: StoreListArgs): Promise<StorePage> {
     const filter = checkFilter(args.filter);
-    const limit = checkFirst(args.first);
+    const limit = checkPageSize(args.first);
     const mode = filter.near ? 'near' : 'id';
     const after = decodeStoreCursor(args.after, mode);
     const clock = shanghaiClock();
@@ -188,7 +184,7 @@ export class StoreService {
       dto = await this.deps.outbox.transactional(ctx.em, async (tx, emit) => {
         const row = await change(tx);
         const snapshot = toStoreDto(row);
-        emit<StoreChangedEvent>({ topic: Topics.StoreChanged, key: String(snapshot.id), data: { storeId: snapshot.id, version: snapshot.version } });
+        emit<StoreChanged>({ topic: Topics.StoreChanged, key: String(snapshot.id), data: { storeId: snapshot.id, version: snapshot.version } });
         return snapshot;
       });
     } catch (err) {
@@ -205,7 +201,7 @@ export class StoreService {
    * than `version` (a newer Redis copy is then read; an older one counts as a miss) and every
    * cached listing page.
    */
-  applyRemoteChange(change: StoreChangedEvent): void {
+  applyRemoteChange(change: StoreChanged): void {
     this.cache.applyRemoteChange(String(change.storeId), change.version);
     this.lists.evictAll();
     if (change.version > (this.applied.get(change.storeId) ?? 0)) this.applied.set(change.storeId, change.version);
@@ -216,7 +212,7 @@ export class StoreService {
    * Resolves once this instance has applied a broadcast for `storeId` at `version` or newer
    * (at once if it already has). For tests and the propagation benchmark.
    */
-  waitForChange(storeId: number, version: number, timeoutMs = 10_000): Promise<StoreChangedEvent> {
+  waitForChange(storeId: number, version: number, timeoutMs = 10_000): Promise<StoreChanged> {
     const seen = this.applied.get(storeId);
     if (seen !== undefined && seen >= version) return Promise.resolve({ storeId, version: seen });
     return new Promise((resolve, reject) => {
@@ -224,7 +220,7 @@ export class StoreService {
         this.events.off('applied', listener);
         reject(new Error(`store ${storeId} v${version} was not applied within ${timeoutMs} ms`));
       }, timeoutMs);
-      const listener = (change: StoreChangedEvent) => {
+      const listener = (change: StoreChanged) => {
         if (change.storeId !== storeId || change.version < version) return;
         clearTimeout(timer);
         this.events.off('applied', listener);

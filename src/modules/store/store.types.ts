@@ -1,5 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfoType } from '../catalog/catalog.types.js';
+import { PageInfoType } from '../../shared/pagination.js';
 import { isOpenAt, shanghaiClock, type StoreDto } from './store.model.js';
 import type { StorePage } from './store.service.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Collector, ConsumeResult, TestBed, receiveN, sleep } from './helpers.js';
+import { Collector, ConsumeResult, TestBed, receiveN } from './helpers.js';
+import { sleep } from '../../helpers/wait.js';
 
 describe('embedded broker: FIFO groups', () => {
   let bed: TestBed;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Collector, ConsumeResult, TestBed, receiveN, waitFor } from './helpers.js';
+import { Collector, ConsumeResult, TestBed, receiveN } from './helpers.js';
+import { waitFor, sleep } from '../../helpers/wait.js';
 
 describe('embedded broker: consumer groups', () => {
   let bed: TestBed;
@@ -16,19 +17,19 @@ describe('embedded broker: consumer groups', () => {
     await bed.pushConsumer('g-share', { TShare: '*' }, async (m) => {
       a.add(m);
       all.add(m);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       return ConsumeResult.SUCCESS;
     });
     await bed.pushConsumer('g-share', { TShare: '*' }, async (m) => {
       b.add(m);
       all.add(m);
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       return ConsumeResult.SUCCESS;
     });
     const N = 200;
     await Promise.all(Array.from({ length: N }, (_, i) => producer.send({ topic: 'TShare', body: Buffer.from(`m-${i}`) })));
     await all.waitCount(N);
-    await new Promise((r) => setTimeout(r, 300)); // a duplicate would show up now
+    await sleep(300); // a duplicate would show up now
     const ids = all.items.map((i) => i.id);
     expect(new Set(ids).size).toBe(N);
     expect(ids.length).toBe(N);
@@ -82,7 +83,7 @@ describe('embedded broker: consumer groups', () => {
     const topic = stats.topics.find((t) => t.name === 'TFan');
     expect(topic?.type).toBe('NORMAL');
     expect(topic?.sent).toBe(11);
-    await waitFor(() => (bed.broker.stats().groups.find((g) => g.group === 'g-one')?.inflight ?? 1) === 0, 5000, 'acks');
+    await waitFor(() => (bed.broker.stats().groups.find((g) => g.group === 'g-one')?.inflight ?? 1) === 0, { timeoutMs: 5000, what: 'acks' });
     const res = await fetch(`${bed.broker.adminUrl}/admin/stats`);
     expect(res.status).toBe(200);
     const json = (await res.json()) as any;
@@ -109,7 +110,7 @@ describe('embedded broker: consumer groups', () => {
     expect(await onlyC.receive(10, 10_000)).toEqual([]);
     const s = await receiveN(star, 6);
     expect(s.map((m) => m.body.toString()).sort()).toEqual(['a', 'a', 'b', 'c', 'd', 'untagged']);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(ab.items.length).toBe(3);
   });
 });

@@ -57,10 +57,22 @@ export function tempDir(prefix = 'broker-test-'): string {
 export const FAST: Partial<EmbeddedBrokerOptions> = {
   minInvisibleDurationMs: 1000,
   longPollingTimeoutMs: 1000,
+  // RocketMQ's proxy has the same knob (grpcClientConsumerMinLongPollingTimeoutMillis, 5 s by default).
+  minLongPollingTimeoutMs: 1000,
   retryBackoff: { initialMs: 100, maxMs: 1000, multiplier: 2 },
   transactionCheck: { firstDelayMs: 500, intervalMs: 500, maxChecks: 3 },
   maxDeliveryAttempts: 4,
 };
+
+/** A producer of `endpoints` (not started: the caller registers it for shutdown, then starts it). */
+export function newProducer(endpoints: string, opts: { topics?: string[]; checker?: { check(m: MessageView): Promise<number> } } = {}): Producer {
+  return new Producer({ endpoints, namespace: '', logger: quietLogger, topic: opts.topics, checker: opts.checker as any });
+}
+
+/** A simple consumer of `endpoints` in `group` (not started, like newProducer). */
+export function newSimpleConsumer(endpoints: string, group: string, subscriptions: Record<string, string>, awaitDuration = 1000): SimpleConsumer {
+  return new SimpleConsumer({ endpoints, namespace: '', consumerGroup: group, subscriptions: new Map(Object.entries(subscriptions)), awaitDuration, logger: quietLogger });
+}
 
 type Closable = { shutdown(): Promise<unknown> };
 
@@ -88,27 +100,14 @@ export class TestBed {
   }
 
   async producer(opts: { topics?: string[]; checker?: { check(m: MessageView): Promise<number> } } = {}): Promise<Producer> {
-    const p = new Producer({
-      endpoints: this.endpoints,
-      namespace: '',
-      logger: quietLogger,
-      topic: opts.topics,
-      checker: opts.checker as any,
-    });
+    const p = newProducer(this.endpoints, opts);
     this.#clients.push(p);
     await p.startup();
     return p;
   }
 
   async simpleConsumer(group: string, subscriptions: Record<string, string>, awaitDuration = 1500): Promise<SimpleConsumer> {
-    const c = new SimpleConsumer({
-      endpoints: this.endpoints,
-      namespace: '',
-      consumerGroup: group,
-      subscriptions: new Map(Object.entries(subscriptions)),
-      awaitDuration,
-      logger: quietLogger,
-    });
+    const c = newSimpleConsumer(this.endpoints, group, subscriptions, awaitDuration);
     this.#clients.push(c);
     await c.startup();
     return c;
@@ -137,20 +136,6 @@ export class TestBed {
     await this.broker?.close();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
-}
-
-/** Polls `pred` until true or the deadline; throws a plain Error (no BigInt in jest output). */
-export async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export interface Deferred<T> {

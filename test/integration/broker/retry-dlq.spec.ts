@@ -12,8 +12,9 @@ describe('embedded broker: invisibility, retries and the dead-letter queue', () 
     const producer = await bed.producer();
     const c = await bed.simpleConsumer('g-r', { TRetry: '*' });
     await producer.send({ topic: 'TRetry', body: Buffer.from('r') });
-    const [first] = await receiveN(c, 1, { invisibleMs: 1000, ack: false });
+    // Taken before the receive: the broker starts the invisible time when it pops, never earlier.
     const t0 = Date.now();
+    const [first] = await receiveN(c, 1, { invisibleMs: 1000, ack: false });
     expect(first.deliveryAttempt).toBe(1);
     const [second] = await receiveN(c, 1, { invisibleMs: 1000, ack: false });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);

@@ -3,7 +3,8 @@ import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/infra/mq/broker/index.js';
-import { Producer, SimpleConsumer, quietLogger, receiveN, sleep, tempDir } from './helpers.js';
+import { newProducer, newSimpleConsumer, receiveN, tempDir } from './helpers.js';
+import { sleep } from '../../helpers/wait.js';
 
 /** In-process restarts: torn log tail, compaction, retention. */
 describe('embedded broker: store', () => {
@@ -13,22 +14,15 @@ describe('embedded broker: store', () => {
   });
 
   const start = (dataDir: string, extra: object = {}) =>
-    startEmbeddedBroker({ port: 0, dataDir, adminPort: null, logger: pino({ level: 'silent' }), topics: { TS: 'NORMAL' }, retentionMs: 0, ...extra });
+    startEmbeddedBroker({ port: 0, dataDir, adminPort: null, logger: pino({ level: 'silent' }), topics: { TS: 'NORMAL' }, retentionMs: 0, minLongPollingTimeoutMs: 1000, ...extra });
 
   it('restarts on the same data dir after a torn write, keeping every complete record, and compacts the log', async () => {
     const dir = tempDir();
     let broker: EmbeddedBroker = await start(dir);
-    const producer = new Producer({ endpoints: broker.endpoint, namespace: '', logger: quietLogger });
+    const producer = newProducer(broker.endpoint);
     await producer.startup();
     for (let i = 0; i < 30; i++) await producer.send({ topic: 'TS', body: Buffer.from(`m-${i}`) });
-    const c = new SimpleConsumer({
-      endpoints: broker.endpoint,
-      namespace: '',
-      consumerGroup: 'g-store',
-      subscriptions: new Map([['TS', '*']]),
-      awaitDuration: 1000,
-      logger: quietLogger,
-    });
+    const c = newSimpleConsumer(broker.endpoint, 'g-store', { TS: '*' });
     await c.startup();
     await receiveN(c, 20); // acked
     await c.shutdown();
@@ -42,14 +36,7 @@ describe('embedded broker: store', () => {
     broker = await start(dir, { minInvisibleDurationMs: 1000 });
     toClose.push(broker);
     expect(statSync(log).size).toBeLessThan(before / 2); // compacted: the 20 messages every group acked are gone
-    const c2 = new SimpleConsumer({
-      endpoints: broker.endpoint,
-      namespace: '',
-      consumerGroup: 'g-store',
-      subscriptions: new Map([['TS', '*']]),
-      awaitDuration: 1000,
-      logger: quietLogger,
-    });
+    const c2 = newSimpleConsumer(broker.endpoint, 'g-store', { TS: '*' });
     toClose.push(c2);
     await c2.startup();
     const rest = await receiveN(c2, 10);
@@ -62,17 +49,10 @@ describe('embedded broker: store', () => {
     const dir = tempDir();
     const broker = await start(dir, { compactThresholdBytes: 64 * 1024, minInvisibleDurationMs: 1000 });
     toClose.push(broker);
-    const producer = new Producer({ endpoints: broker.endpoint, namespace: '', logger: quietLogger });
+    const producer = newProducer(broker.endpoint);
     toClose.push(producer);
     await producer.startup();
-    const c = new SimpleConsumer({
-      endpoints: broker.endpoint,
-      namespace: '',
-      consumerGroup: 'g-compact',
-      subscriptions: new Map([['TS', '*']]),
-      awaitDuration: 1000,
-      logger: quietLogger,
-    });
+    const c = newSimpleConsumer(broker.endpoint, 'g-compact', { TS: '*' });
     toClose.push(c);
     await c.startup();
     const body = Buffer.alloc(1024, 'y');
@@ -95,18 +75,11 @@ describe('embedded broker: store', () => {
   it('keeps delivery attempts across a restart', async () => {
     const dir = tempDir();
     let broker = await start(dir, { minInvisibleDurationMs: 1000, retentionMs: 60_000 });
-    const producer = new Producer({ endpoints: broker.endpoint, namespace: '', logger: quietLogger });
+    const producer = newProducer(broker.endpoint);
     await producer.startup();
     await producer.send({ topic: 'TS', body: Buffer.from('flaky') });
     const consumerFor = async (endpoint: string) => {
-      const c = new SimpleConsumer({
-        endpoints: endpoint,
-        namespace: '',
-        consumerGroup: 'g-attempts',
-        subscriptions: new Map([['TS', '*']]),
-        awaitDuration: 1500,
-        logger: quietLogger,
-      });
+      const c = newSimpleConsumer(endpoint, 'g-attempts', { TS: '*' }, 1500);
       await c.startup();
       return c;
     };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { COMMIT, Collector, ConsumeResult, ROLLBACK, TestBed, deferred, sleep, within, type MessageView } from './helpers.js';
+import { COMMIT, Collector, ConsumeResult, ROLLBACK, TestBed, deferred, within, type MessageView } from './helpers.js';
+import { sleep } from '../../helpers/wait.js';
 
 describe('embedded broker: transactional messages', () => {
   let bed: TestBed;

@@ -3,32 +3,51 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { createLogger, type Logger } from '../../../src/infra/observability/logger.js';
 import type { Loaded } from '../../../src/infra/cache/two-level-cache.js';
+import type { RedisClient } from '../../../src/infra/redis/redis.js';
+import { waitFor } from '../../helpers/wait.js';
+import { connectTestRedis, deleteMatching, redisCutNoticed, redisUsable, type RedisProxy } from '../../helpers/test-redis.js';
 
 export const REDIS_HOST = '127.0.0.1';
 export const REDIS_PORT = 6379;
 
-/** A client configured like production (fail fast, no offline queue) but reconnecting quickly. */
+/** Production's settings (fail fast, no offline queue), but reconnecting quickly. */
+const TEST_CLIENT_OPTIONS: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 200,
+  connectTimeout: 1_000,
+  // ioredis arms a timer of this length on disconnect(); keep it short so jest exits promptly.
+  disconnectTimeout: 100,
+  retryStrategy: (times) => Math.min(times * 20, 200),
+};
+
+/** A client of one Redis at `port` configured like production. */
 export function createTestRedis(port = REDIS_PORT): Redis {
-  const client = new Redis({
-    host: REDIS_HOST,
-    port,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 200,
-    connectTimeout: 1_000,
-    // ioredis arms a timer of this length on disconnect(); keep it short so jest exits promptly.
-    disconnectTimeout: 100,
-    retryStrategy: (times) => Math.min(times * 20, 200),
-  });
+  const client = new Redis({ host: REDIS_HOST, port, ...TEST_CLIENT_OPTIONS });
   client.on('error', () => undefined); // expected while a proxy is cut
   return client;
 }
 
+/** A client of the test Redis (a cluster on `npm run test:redis-cluster`), or through `proxy`, configured like production. */
+export function createTestRedisClient(proxy?: RedisProxy): RedisClient {
+  const client = connectTestRedis(TEST_CLIENT_OPTIONS, proxy);
+  client.on('error', () => undefined); // expected while a proxy is cut
+  return client;
+}
+
+/**
+ * A client for looking at Redis from the test (no 200 ms command timeout: under CPU load a
+ * cluster node's first command, which opens its connection, can take longer).
+ */
+export function createInspectionRedis(): RedisClient {
+  return connectTestRedis({ maxRetriesPerRequest: 1, disconnectTimeout: 100 });
+}
+
 /** Disconnects and resolves once the socket is gone (close clients before the proxies they go through). */
-export async function closeRedis(client: Redis): Promise<void> {
+export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   if (client.status === 'reconnecting' || client.status === 'close' || client.status === 'wait') {
     // No live socket: ioredis moves straight to 'end' or not at all; nothing to wait for.
@@ -40,31 +59,18 @@ export async function closeRedis(client: Redis): Promise<void> {
   await ended;
 }
 
-export async function waitForReady(client: Redis, timeoutMs = 5_000): Promise<void> {
-  await waitFor(() => client.status === 'ready', { timeoutMs, what: 'redis ready' });
+export async function waitForReady(client: RedisClient, timeoutMs = 5_000): Promise<void> {
+  await waitFor(() => redisUsable(client), { timeoutMs, what: 'redis ready' });
 }
 
-/** Bounded polling: resolves as soon as `condition` holds, fails the test after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  { timeoutMs = 5_000, intervalMs = 10, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/** Resolves once the client has noticed its proxy was cut. */
+export async function waitForCut(client: RedisClient, timeoutMs = 5_000): Promise<void> {
+  await waitFor(() => redisCutNoticed(client), { timeoutMs, what: 'client disconnected' });
 }
 
-/** Deletes every Redis key matching `pattern` (SCAN, never KEYS). */
-export async function deleteKeys(client: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await client.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+/** Deletes every Redis key matching `pattern` (SCAN on every master, never KEYS). */
+export async function deleteKeys(client: RedisClient, pattern: string): Promise<void> {
+  await deleteMatching(client, pattern);
 }
 
 /** A unique cache-name prefix for one test file; every cache name in the file starts with it. */

@@ -2,33 +2,22 @@
  * TwoLevelCache against the real Redis at 127.0.0.1:6379. The loader is a counting fake standing
  * in for MySQL; two cache objects on two Redis connections stand in for two BFF instances.
  */
-import { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../../src/infra/redis/redis.js';
 import { Metrics } from '../../../src/infra/observability/metrics.js';
 import { TwoLevelCache, type TwoLevelCacheOptions } from '../../../src/infra/cache/two-level-cache.js';
-import { start as startProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
-import {
-  FakeTable,
-  REDIS_HOST,
-  REDIS_PORT,
-  captureLogger,
-  closeRedis,
-  createTestRedis,
-  deleteKeys,
-  runPrefix,
-  waitFor,
-  waitForReady,
-  type Store,
-} from './helpers.js';
+import { startRedisProxy, type RedisProxy } from '../../helpers/test-redis.js';
+import { FakeTable, captureLogger, closeRedis, createInspectionRedis, createTestRedisClient, deleteKeys, runPrefix, waitForCut, waitForReady, type Store } from './helpers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const prefix = runPrefix();
 let seq = 0;
 const clients: Redis[] = [];
 const caches: TwoLevelCache<Store>[] = [];
-const proxies: TcpProxy[] = [];
+const proxies: RedisProxy[] = [];
 let admin: Redis;
 
-async function redisClient(port = REDIS_PORT): Promise<Redis> {
-  const client = createTestRedis(port);
+async function redisClient(proxy?: RedisProxy): Promise<Redis> {
+  const client = createTestRedisClient(proxy);
   clients.push(client);
   await waitForReady(client);
   return client;
@@ -59,7 +48,9 @@ function newName(): string {
 const count = (metrics: Metrics, metric: string, labels: Record<string, string>) => metrics.value(metric, labels);
 
 beforeAll(async () => {
-  admin = await redisClient();
+  admin = createInspectionRedis();
+  clients.push(admin);
+  await waitForReady(admin);
 });
 
 afterAll(async () => {
@@ -218,14 +209,14 @@ describe('TwoLevelCache (real Redis)', () => {
     const name = newName();
     const table = new FakeTable();
     table.put('s1', 'v1', 1);
-    const proxy = await startProxy(REDIS_HOST, REDIS_PORT);
+    const proxy = await startRedisProxy();
     proxies.push(proxy);
     const a = await instance(name, table);
-    const writer = await instance(name, table, {}, await redisClient(proxy.port));
+    const writer = await instance(name, table, {}, await redisClient(proxy));
 
     expect((await a.cache.get('s1'))?.name).toBe('v1');
     proxy.cut();
-    await waitFor(() => writer.redis.status !== 'ready', { what: 'writer disconnected' });
+    await waitForCut(writer.redis);
 
     table.put('s1', 'v2', 2);
     await expect(writer.cache.set('s1', { id: 's1', name: 'v2', version: 2 }, 2)).resolves.toBeUndefined();
@@ -246,9 +237,9 @@ describe('TwoLevelCache (real Redis)', () => {
     const table = new FakeTable();
     table.put('s1', 'v1', 1);
     table.put('s2', 'two', 1);
-    const proxy = await startProxy(REDIS_HOST, REDIS_PORT);
+    const proxy = await startRedisProxy();
     proxies.push(proxy);
-    const redis = await redisClient(proxy.port);
+    const redis = await redisClient(proxy);
     const metrics = new Metrics();
     const { logger, lines } = captureLogger();
     const cache = new TwoLevelCache<Store>({ redis, metrics, logger }, { name, load: table.load });
@@ -258,7 +249,7 @@ describe('TwoLevelCache (real Redis)', () => {
     expect(table.calls).toBe(1);
 
     proxy.cut();
-    await waitFor(() => redis.status !== 'ready', { what: 'client disconnected' });
+    await waitForCut(redis);
 
     // Reads fall back to the loader, still single-flighted.
     cache.evictLocal('s1');

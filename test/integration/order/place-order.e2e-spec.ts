@@ -1,7 +1,8 @@
 import { gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
-import { queryRows } from '../../helpers/test-db.js';
-import { countRows, couponStatus, createSkus, login, loginWithCoupon, ops, orderRow, placeOrder, requestId, skuRow, type Customer } from './helpers.js';
+import { queryRows, countRows } from '../../helpers/test-db.js';
+import { couponStatus, createSkus, ops, orderRow, placeOrder, requestId, skuRow } from './helpers.js';
+import { login, loginWithCoupon, type Customer } from '../../helpers/actors.js';
 
 let app: TestApp;
 let alice: Customer;

@@ -1,8 +1,13 @@
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import type { OrderView } from '../../../src/modules/order/order.service.js';
-import { NEVER_PAID_PROBE } from '../../../src/modules/order/payment-status.port.js';
 import { queryRows } from '../../helpers/test-db.js';
-import { createSkus, login, orderRow, orderService, placeOrder, requestPrepay, skuRow } from './helpers.js';
+import { eventually } from '../../helpers/wait.js';
+import { createSkus, orderRow, orderService, placeOrder, requestPrepay, skuRow } from './helpers.js';
+import { sim } from '../payment/helpers.js';
+import { login } from '../../helpers/actors.js';
+
+/** The running app's unpaid-order closer (timeout consumer and sweep); its payment probe asks the WeChat Pay simulator. */
+const unpaidOrders = (a: TestApp) => a.services.unpaidOrders;
 
 // transition() with `readBefore` (the pay notification's path): one conditional UPDATE on the
 // version read before; if the order moved in between, the locking read decides.
@@ -55,41 +60,37 @@ test('the timeout closes on the order as it is after the payment probe, not as i
   await queryRows(app.databaseUrl, 'update orders set expires_at = ? where order_no = ?', [new Date(Date.now() - 1_000), view.order.orderNo]);
   const orders = orderService(app);
   // While WeChat is being asked, the owner cancels: the timeout must not cancel (and release stock) again.
-  orders.setPaymentStatusProbe({
-    check: async () => {
-      await app.outbox.transactional(app.orm.em.fork(), (tx, emit) => orders.cancelInTransaction(tx, emit, view.order.orderNo, 'USER_CANCELLED'));
-      return 'NOT_PAID';
-    },
-  });
+  const asked = sim(app).callsTo('queryOrder');
+  sim(app).hold('pay');
+  let closing: Promise<unknown> | undefined;
   try {
-    expect(await orders.closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('not-pending');
+    closing = unpaidOrders(app).closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo);
+    await eventually(() => sim(app).callsTo('queryOrder') > asked, { what: 'the probe asking WeChat Pay' });
+    await app.outbox.transactional(app.orm.em.fork(), (tx, emit) => orders.cancelInTransaction(tx, emit, view.order.orderNo, 'USER_CANCELLED'));
   } finally {
-    orders.setPaymentStatusProbe(NEVER_PAID_PROBE);
+    sim(app).release('pay');
   }
+  expect(await closing).toBe('not-pending');
   const row = await orderRow(app, view.order.orderNo);
   expect([row!.status, row!.cancel_reason, Number(row!.version)]).toEqual(['CANCELLED', 'USER_CANCELLED', 2]);
   for (const item of view.items) expect(await skuRow(app, item.skuId)).toEqual({ stock: 10, reserved: 0, sold: 0 });
 });
 
 describe('closing an order whose owner never asked for a prepay', () => {
-  const probeCalls: string[] = [];
+  // Each probe is one query-order call to the WeChat Pay simulator (it knows none of these trades: NOT_PAID);
+  // the test's order is the only one any close probes.
+  let queriesBefore = 0;
+  const probes = () => sim(app).callsTo('queryOrder') - queriesBefore;
   beforeEach(() => {
-    probeCalls.length = 0;
-    orderService(app).setPaymentStatusProbe({
-      check: async (order) => {
-        probeCalls.push(order.orderNo);
-        return 'NOT_PAID';
-      },
-    });
+    queriesBefore = sim(app).callsTo('queryOrder');
   });
-  afterEach(() => orderService(app).setPaymentStatusProbe(NEVER_PAID_PROBE));
   const expire = (orderNo: string) => queryRows(app.databaseUrl, 'update orders set expires_at = ? where order_no = ?', [new Date(Date.now() - 1_000), orderNo]);
 
   test('closes it without asking WeChat Pay, and gives back its stock', async () => {
     const view = await placedView();
     await expire(view.order.orderNo);
-    expect(await orderService(app).closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
-    expect(probeCalls).toEqual([]);
+    expect(await unpaidOrders(app).closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
+    expect(probes()).toBe(0);
     const row = await orderRow(app, view.order.orderNo);
     expect([row!.status, row!.cancel_reason, row!.prepay_requested_at]).toEqual(['CANCELLED', 'PAYMENT_TIMEOUT', null]);
     for (const item of view.items) expect(await skuRow(app, item.skuId)).toEqual({ stock: 10, reserved: 0, sold: 0 });
@@ -112,8 +113,8 @@ describe('closing an order whose owner never asked for a prepay', () => {
     expect((await orderRow(app, view.order.orderNo))!.status).toBe('PENDING_PAYMENT');
     for (const item of view.items) expect(await skuRow(app, item.skuId)).toEqual({ stock: 10 - item.quantity, reserved: item.quantity, sold: 0 });
 
-    expect(await orders.closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
-    expect(probeCalls).toEqual([view.order.orderNo]);
+    expect(await unpaidOrders(app).closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
+    expect(probes()).toBe(1);
   });
 
   test('closeIfUnpaid itself: a prepay recorded between its read and its close sends it to WeChat Pay', async () => {
@@ -129,11 +130,11 @@ describe('closing an order whose owner never asked for a prepay', () => {
       return transactional.apply(this, args);
     } as typeof transactional;
     try {
-      expect(await orders.closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
+      expect(await unpaidOrders(app).closeIfUnpaid(app.orm.em.fork(), app.logger, view.order.orderNo)).toBe('cancelled');
     } finally {
       app.outbox.transactional = transactional;
     }
-    expect(probeCalls).toEqual([view.order.orderNo]);
+    expect(probes()).toBe(1);
   });
 
   test('a prepay request is refused once the order is closed or past its deadline', async () => {

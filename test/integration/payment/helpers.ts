@@ -1,16 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from '../../../src/infra/mq/broker/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../../src/infra/mq/broker/index.js';
 import { Topics } from '../../../src/infra/mq/topics.js';
 import type { PayTransaction } from '../../../src/infra/wechat/pay/wechat-pay.port.js';
 import type { BuildNotificationInput, BuiltNotification, WechatSimulator } from '../../../src/infra/wechat/simulator/index.js';
 import { PAY_NOTIFY_PATH } from '../../../src/infra/wechat/externals.js';
 import type { RefundService } from '../../../src/modules/refund/refund.service.js';
 import { gql, operation } from '../../helpers/graphql-client.js';
-import { startTestApp, type TestApp } from '../../helpers/test-app.js';
-import { queryRows } from '../../helpers/test-db.js';
-import { createSkus, login, placeOrder, type Customer } from '../order/helpers.js';
-
-export { createSkus, login, placeOrder, type Customer };
+import { REAL_ROCKETMQ_ENDPOINTS } from '../../helpers/real-rocketmq.js';
+import { start as startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import { startTestApp, TEST_BROKER_OPTIONS, TEST_LONG_POLLING_TIMEOUT_MS, type TestApp } from '../../helpers/test-app.js';
+import { login, type Customer } from '../../helpers/actors.js';
+import { queryRow, queryRows } from '../../helpers/test-db.js';
+import { createSkus, placeOrder } from '../order/helpers.js';
 
 export const payOps = {
   payOrder: operation('pay-order'),
@@ -28,14 +32,8 @@ export function refunds(app: TestApp): RefundService {
   return app.services.refunds as RefundService;
 }
 
-export async function count(app: TestApp, sql: string, params: unknown[] = []): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(app.databaseUrl, sql, params);
-  return Number(row!.n);
-}
-
 export async function orderStatus(app: TestApp, orderNo: string): Promise<string | undefined> {
-  const [row] = await queryRows<{ status: string }>(app.databaseUrl, 'select status from orders where order_no = ?', [orderNo]);
-  return row?.status;
+  return (await queryRow<{ status: string }>(app, 'select status from orders where order_no = ?', [orderNo]))?.status;
 }
 
 /** A customer with one unpaid order of `priceFen` × 1 (a fresh SKU in store 1). */
@@ -70,11 +68,10 @@ export function notification(app: TestApp, resource: PayTransaction, extra: Part
   return sim(app).buildNotification({ id: randomUUID(), resource, ...extra });
 }
 
-export async function postNotify(app: TestApp, built: BuiltNotification): Promise<{ status: number; body: string; ms: number }> {
-  const started = performance.now();
+export async function postNotify(app: TestApp, built: BuiltNotification): Promise<{ status: number; body: string }> {
   const res = await fetch(`${app.url}${PAY_NOTIFY_PATH}`, { method: 'POST', headers: built.headers, body: built.body });
   const body = await res.text();
-  return { status: res.status, body, ms: performance.now() - started };
+  return { status: res.status, body };
 }
 
 /**
@@ -100,11 +97,14 @@ export function dropNextEndTransactions(app: TestApp, times = 1, options: { also
   };
 }
 
-export function topicStats(app: TestApp, topic: string = Topics.OrderPaySuccess) {
-  return app.broker!.stats().topics.find((t) => t.name === topic);
+/** Messages this app published to `topic` (the message bus counts each send the broker accepted). */
+export async function published(app: TestApp, topic: string = Topics.OrderPaySuccess): Promise<number> {
+  return app.metrics.value('mq_published_total', { topic });
 }
-export function groupStats(app: TestApp, group: string) {
-  return app.broker!.stats().groups.filter((g) => g.group === group);
+
+/** The app's log lines of transaction check-backs it answered for the message with this key. */
+export function checkBacks(app: TestApp, key: string): { decision: string }[] {
+  return app.logs.lines.filter((l) => l.includes('transaction check-back answered') && l.includes(`"key":"${key}"`)).map((l) => JSON.parse(l) as { decision: string });
 }
 
 export async function gqlPay(app: TestApp, c: Customer, orderNo: string) {
@@ -132,24 +132,43 @@ export function skipNextOutboxPublishes(app: TestApp, times = 1): () => void {
 }
 
 /**
- * A suite whose test stops the app's broker (`app.broker!.close()`) and later brings it back with
- * `restartBroker`: on the same port and data directory, so the app's clients reconnect to it.
- * Registers the suite's beforeAll/afterAll.
+ * A suite whose test takes the broker away from the app (`cutBroker`) and brings it back
+ * (`restoreBroker`), on both brokers. The embedded broker is reached through a TCP proxy that the
+ * test cuts: every connection is reset and new ones are refused, as with a broker that is down.
+ * A RocketMQ proxy in local mode answers routes with its own address and grpcServerPort whatever
+ * the client dialled (useEndpointPortFromRequest only applies in cluster mode), so a forwarder
+ * cannot stay in the path: there the proxy's JVM is frozen (SIGSTOP) and thawed (SIGCONT), and
+ * requests time out instead of being refused. Its pid comes from ops/rocketmq/test.sh
+ * (TEST_ROCKETMQ_PROXY_PID). Registers the suite's beforeAll/afterAll.
  */
-export function suiteWithRestartableBroker(database: string): { app: () => TestApp; restartBroker: (options?: Partial<EmbeddedBrokerOptions>) => Promise<void> } {
+export function suiteWithBrokerOutage(database: string): { app: () => TestApp; cutBroker: () => void; restoreBroker: () => void } {
   let app: TestApp;
-  let restarted: EmbeddedBroker | undefined;
+  let broker: EmbeddedBroker | undefined;
+  let proxy: TcpProxy | undefined;
+  let dataDir: string | undefined;
+  const realProxyPid = Number(process.env.TEST_ROCKETMQ_PROXY_PID) || undefined;
   beforeAll(async () => {
-    app = await startTestApp({ database });
+    if (REAL_ROCKETMQ_ENDPOINTS) {
+      if (!realProxyPid) throw new Error('TEST_ROCKETMQ_PROXY_PID is needed to take a real RocketMQ proxy down (ops/rocketmq/test.sh sets it for a local RocketMQ)');
+      app = await startTestApp({ database });
+      return;
+    }
+    dataDir = mkdtempSync(join(tmpdir(), 'wxshop-broker-'));
+    broker = await startEmbeddedBroker({ port: 0, dataDir, adminPort: null, longPollingTimeoutMs: TEST_LONG_POLLING_TIMEOUT_MS, ...TEST_BROKER_OPTIONS });
+    proxy = await startTcpProxy('127.0.0.1', broker.port);
+    app = await startTestApp({ database, env: { ROCKETMQ_ENDPOINTS: `127.0.0.1:${proxy.port}` } });
   });
   afterAll(async () => {
+    proxy?.restore();
+    if (realProxyPid) process.kill(realProxyPid, 'SIGCONT');
     await app?.close();
-    await restarted?.close();
+    await proxy?.close();
+    await broker?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
   return {
     app: () => app,
-    restartBroker: async (options = {}) => {
-      restarted = await startEmbeddedBroker({ port: app.broker!.port, dataDir: app.config.mq.brokerDataDir, adminPort: null, logger: app.logger as never, ...options });
-    },
+    cutBroker: () => (realProxyPid ? process.kill(realProxyPid, 'SIGSTOP') : proxy!.cut()),
+    restoreBroker: () => (realProxyPid ? process.kill(realProxyPid, 'SIGCONT') : proxy!.restore()),
   };
 }

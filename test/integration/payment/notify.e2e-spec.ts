@@ -3,7 +3,9 @@ import { errorCode, errorReason, gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { eventually } from '../../helpers/wait.js';
 import { skuRow } from '../order/helpers.js';
-import { count, gqlPay, login, notification, orderStatus, paidResource, payOps, postNotify, sim, topicStats, unpaidOrder, suiteWithRestartableBroker } from './helpers.js';
+import { gqlPay, notification, orderStatus, paidResource, payOps, postNotify, sim, published, unpaidOrder, suiteWithBrokerOutage } from './helpers.js';
+import { countRows } from '../../helpers/test-db.js';
+import { login } from '../../helpers/actors.js';
 
 describe('payOrder and the WeChat Pay notify endpoint', () => {
   let app: TestApp;
@@ -39,11 +41,11 @@ describe('payOrder and the WeChat Pay notify endpoint', () => {
       ({ orderNo, payableFen, skuId } = await unpaidOrder(app, 3300));
     });
     afterEach(async () => {
-      expect(await count(app, 'select count(*) as n from payment')).toBe(0);
+      expect(await countRows(app, 'select count(*) as n from payment')).toBe(0);
       expect(await orderStatus(app, orderNo)).toBe('PENDING_PAYMENT');
       expect(await skuRow(app, skuId)).toEqual({ stock: 99, reserved: 1, sold: 0 });
-      expect(topicStats(app)?.sent ?? 0).toBe(0);
-      expect(await count(app, "select count(*) as n from outbox_message where topic = 'TopicOrderStatus' and tag = 'PAID'")).toBe(0);
+      expect(await published(app)).toBe(0);
+      expect(await countRows(app, "select count(*) as n from outbox_message where topic = 'TopicOrderStatus' and tag = 'PAID'")).toBe(0);
     });
 
     const cases: [string, () => ReturnType<typeof notification>, number, string][] = [
@@ -76,12 +78,12 @@ describe('payOrder and the WeChat Pay notify endpoint', () => {
     expect(r.data.simulatePayment).toBe(true);
     await eventually(async () => (await orderStatus(app, orderNo)) === 'SHIPPED', { what: 'order shipped' });
     expect(await skuRow(app, skuId)).toEqual({ stock: 99, reserved: 0, sold: 1 });
-    expect(await count(app, "select count(*) as n from payment where order_no = ? and outcome = 'APPLIED'", [orderNo])).toBe(1);
-    await eventually(async () => (await count(app, 'select count(*) as n from points_ledger where order_no = ?', [orderNo])) === 1, { what: 'points' });
+    expect(await countRows(app, "select count(*) as n from payment where order_no = ? and outcome = 'APPLIED'", [orderNo])).toBe(1);
+    await eventually(async () => (await countRows(app, 'select count(*) as n from points_ledger where order_no = ?', [orderNo])) === 1, { what: 'points' });
     const me = await gql(app.url, payOps.me, {}, customer.token);
     expect(me.data.me.points).toBe(Math.floor(payableFen / 100));
     await eventually(() => sim(app).sentSms().filter((s) => s.params.orderNo === orderNo).length === 1, { what: 'SMS' });
-    await eventually(async () => (await count(app, "select count(*) as n from user_coupon uc join coupon c on c.id = uc.coupon_id where uc.user_id = ? and c.code = 'PAY_REWARD'", [customer.userId])) === 1, { what: 'reward coupon' });
+    await eventually(async () => (await countRows(app, "select count(*) as n from user_coupon uc join coupon c on c.id = uc.coupon_id where uc.user_id = ? and c.code = 'PAY_REWARD'", [customer.userId])) === 1, { what: 'reward coupon' });
     expect(sim(app).waybills().filter((w) => w.orderNo === orderNo)).toHaveLength(1);
 
     const again = await gql(app.url, payOps.simulatePayment, { orderNo }, customer.token);
@@ -91,28 +93,28 @@ describe('payOrder and the WeChat Pay notify endpoint', () => {
 });
 
 describe('a pay notification while the broker is down', () => {
-  const suite = suiteWithRestartableBroker('payment_notify_down');
+  const suite = suiteWithBrokerOutage('payment_notify_down');
 
   it('is accepted: the payment commits with its messages, which go out once the broker is back', async () => {
     const app = suite.app();
     const { orderNo, payableFen, skuId } = await unpaidOrder(app, 2_500);
     const built = notification(app, paidResource(app, orderNo, payableFen));
-    await app.broker!.close();
+    suite.cutBroker();
 
     // WeChat needs nothing from the broker: the payment and its messages commit together.
     expect((await postNotify(app, built)).status).toBe(204);
-    expect(await count(app, 'select count(*) as n from payment')).toBe(1);
+    expect(await countRows(app, 'select count(*) as n from payment')).toBe(1);
     expect(await orderStatus(app, orderNo)).toBe('PAID');
     expect(await skuRow(app, skuId)).toEqual({ stock: 99, reserved: 0, sold: 1 });
-    const waiting = () => count(app, "select count(*) as n from outbox_message where message_key = ? and tag = 'PAID'", [orderNo]);
+    const waiting = () => countRows(app, "select count(*) as n from outbox_message where message_key = ? and tag = 'PAID'", [orderNo]);
     expect(await waiting()).toBe(2);
     // A copy that arrives meanwhile is a duplicate.
     expect((await postNotify(app, built)).status).toBe(204);
-    expect(await count(app, 'select count(*) as n from payment')).toBe(1);
+    expect(await countRows(app, 'select count(*) as n from payment')).toBe(1);
 
-    await suite.restartBroker();
+    suite.restoreBroker();
     await eventually(async () => (await orderStatus(app, orderNo)) === 'SHIPPED', { what: 'the fan-out after the broker came back', timeoutMs: 30_000 });
     expect(await waiting()).toBe(0);
-    expect(await count(app, 'select count(*) as n from points_ledger where order_no = ?', [orderNo])).toBe(1);
+    expect(await countRows(app, 'select count(*) as n from points_ledger where order_no = ?', [orderNo])).toBe(1);
   });
 });

@@ -1,28 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { IdempotencyGuard } from '../../../src/infra/redis/idempotency-guard.js';
 import { createLogger } from '../../../src/infra/observability/logger.js';
 import { Metrics } from '../../../src/infra/observability/metrics.js';
-import { createRedis, waitForRedis } from '../../../src/infra/redis/redis.js';
-import { start as startProxy } from '../../helpers/tcp-proxy.js';
+import { createRedis, waitForRedis, type RedisClient } from '../../../src/infra/redis/redis.js';
+import { deleteMatching, startRedisProxy, testRedisTarget } from '../../helpers/test-redis.js';
 
 describe('IdempotencyGuard (real Redis)', () => {
   const logger = createLogger({ level: 'silent' });
-  let redis: Redis;
+  let redis: RedisClient;
   let metrics: Metrics;
   let guard: IdempotencyGuard;
   let consumer: string;
 
   beforeEach(async () => {
-    redis = createRedis('redis://127.0.0.1:6379', logger);
+    redis = createRedis(testRedisTarget(), logger);
     expect(await waitForRedis(redis)).toBe(true);
     metrics = new Metrics();
     guard = new IdempotencyGuard({ redis, logger, metrics }, { leaseMs: 5_000, doneTtlSeconds: 60 });
     consumer = `test-${randomUUID()}`;
   });
   afterEach(async () => {
-    const keys = await redis.keys(`idem:${consumer}:*`);
-    if (keys.length) await redis.del(...keys);
+    await deleteMatching(redis, `idem:${consumer}:*`);
     await redis.quit();
   });
 
@@ -64,8 +62,8 @@ describe('IdempotencyGuard (real Redis)', () => {
   });
 
   it('runs on the database alone when Redis is unreachable', async () => {
-    const proxy = await startProxy('127.0.0.1', 6379);
-    const flaky = createRedis(`redis://127.0.0.1:${proxy.port}`, logger);
+    const proxy = await startRedisProxy();
+    const flaky = createRedis(proxy.target, logger);
     try {
       expect(await waitForRedis(flaky)).toBe(true);
       proxy.cut();

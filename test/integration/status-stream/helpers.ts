@@ -3,38 +3,18 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Topics } from '../../../src/infra/mq/topics.js';
 import type { CatalogService } from '../../../src/modules/catalog/catalog.service.js';
-import type { OrderStatusChangedEvent, OrderStatus } from '../../../src/modules/order/order-events.js';
+import type { OrderStatusChanged, OrderStatus } from '../../../src/modules/order/order-events.js';
 import type { OrderStatusFeed } from '../../../src/modules/order-subscription/order-status-feed.js';
+import type { Customer } from '../../helpers/actors.js';
 import { gql, operation } from '../../helpers/graphql-client.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
 export const ops = {
-  login: operation('login'),
-  adminLogin: operation('admin-login'),
   placeOrder: operation('place-order'),
   cancelOrder: operation('cancel-order'),
   orderStatusChanged: operation('order-status-changed'),
   salesSummary: operation('sales-summary'),
 };
-
-export interface Customer {
-  token: string;
-  userId: number;
-  code: string;
-}
-
-export async function login(app: TestApp): Promise<Customer> {
-  const code = `status-stream-${randomUUID()}`;
-  const r = await gql(app.url, ops.login, { code });
-  if (!r.data) throw new Error(`login failed: ${JSON.stringify(r.errors)}`);
-  return { token: r.data.login.token, userId: Number(r.data.login.user.id), code };
-}
-
-export async function adminToken(app: TestApp): Promise<string> {
-  const r = await gql(app.url, ops.adminLogin, { username: 'admin', password: 'admin' });
-  if (!r.data) throw new Error(`admin login failed: ${JSON.stringify(r.errors)}`);
-  return r.data.adminLogin.token;
-}
 
 /** A fresh SKU in store 1 (plenty of stock). */
 export async function newSku(app: TestApp, priceFen = 1_250): Promise<number> {
@@ -63,7 +43,7 @@ export async function placeOrder(app: TestApp, customer: Customer, skuId: number
 const PREVIOUS: Record<string, OrderStatus | null> = { CREATED: null, PAID: 'PENDING_PAYMENT', SHIPPED: 'PAID', COMPLETED: 'SHIPPED', CANCELLED: 'PENDING_PAYMENT', REFUNDING: 'COMPLETED', REFUNDED: 'REFUNDING' };
 
 /** The event the order module would publish for `event` as transition number `seq`. */
-export function statusEvent(order: PlacedOrder, userId: number, event: OrderStatusChangedEvent['event'], seq: number, extra: Partial<OrderStatusChangedEvent> = {}): OrderStatusChangedEvent {
+export function statusEvent(order: PlacedOrder, userId: number, event: OrderStatusChanged['event'], seq: number, extra: Partial<OrderStatusChanged> = {}): OrderStatusChanged {
   return {
     orderNo: order.orderNo,
     userId,
@@ -81,7 +61,7 @@ export function statusEvent(order: PlacedOrder, userId: number, event: OrderStat
 }
 
 /** Publishes straight through the app's bus: the real broker path, FIFO group = orderNo, tag = event. */
-export async function publishStatus(app: TestApp, data: OrderStatusChangedEvent): Promise<void> {
+export async function publishStatus(app: TestApp, data: OrderStatusChanged): Promise<void> {
   await app.bus.publish({ topic: Topics.OrderStatus, tag: data.event, key: data.orderNo, messageGroup: data.orderNo, data });
 }
 
@@ -136,5 +116,3 @@ export function watch(client: Client, orderNo: string): Watch {
   );
   return w;
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

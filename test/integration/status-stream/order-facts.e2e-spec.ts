@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorCode, gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { queryRows } from '../../helpers/test-db.js';
-import { eventually } from '../../helpers/wait.js';
-import { adminToken, login, newSku, ops, placeOrder, publishStatus, sleep, statusEvent, type Customer, type PlacedOrder } from './helpers.js';
+import { eventually, sleep } from '../../helpers/wait.js';
+import { newSku, ops, placeOrder, publishStatus, statusEvent, type PlacedOrder } from './helpers.js';
+import { adminToken, login, type Customer } from '../../helpers/actors.js';
 
 interface FactRow {
   order_no: string;

@@ -9,8 +9,9 @@ import { OrderNotificationFactory } from '../../../src/modules/notify/order-noti
 import { gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { queryRows } from '../../helpers/test-db.js';
-import { eventually } from '../../helpers/wait.js';
-import { login, newSku, ops, placeOrder, publishStatus, sleep, statusEvent, type Customer, type PlacedOrder } from './helpers.js';
+import { eventually, sleep } from '../../helpers/wait.js';
+import { newSku, ops, placeOrder, publishStatus, statusEvent, type PlacedOrder } from './helpers.js';
+import { login, type Customer } from '../../helpers/actors.js';
 
 interface LogRow {
   seq: number;

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
 import { gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
-import { eventually } from '../../helpers/wait.js';
-import { feed, login, newSku, ops, placeOrder, publishStatus, sleep, statusEvent, watch, wsClient, type Customer } from './helpers.js';
+import { eventually, sleep } from '../../helpers/wait.js';
+import { feed, newSku, ops, placeOrder, publishStatus, statusEvent, watch, wsClient } from './helpers.js';
+import { login, type Customer } from '../../helpers/actors.js';
 
 describe('orderStatusChanged over graphql-ws', () => {
   let app: TestApp;
@@ -106,7 +107,8 @@ describe('orderStatusChanged over graphql-ws', () => {
       const w = watch(client(authorization), order.orderNo);
       await w.done;
       expect(w.events).toEqual([]);
-      expect((w.error as { code?: number }).code).toBe(4403);
+      // 4401 "log in again" (README, Errors): no session, or one that is unknown or expired.
+      expect((w.error as { code?: number }).code).toBe(4401);
     }
     expect(feed(app).watchers(order.orderNo)).toBe(0);
   });

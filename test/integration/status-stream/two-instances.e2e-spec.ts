@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client } from 'graphql-ws';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { queryRows } from '../../helpers/test-db.js';
-import { eventually } from '../../helpers/wait.js';
-import { feed, login, newSku, placeOrder, publishStatus, sleep, statusEvent, watch, wsClient, type Customer } from './helpers.js';
+import { eventually, sleep } from '../../helpers/wait.js';
+import { feed, newSku, placeOrder, publishStatus, statusEvent, watch, wsClient } from './helpers.js';
+import { login, type Customer } from '../../helpers/actors.js';
 
 /** Two BFF instances on one broker and one database, like two pods behind the load balancer. */
 describe('order status stream across two instances', () => {

@@ -7,18 +7,6 @@ export const STORE = operation('store');
 export const CREATE_STORE = operation('create-store');
 export const UPDATE_STORE = operation('update-store');
 
-export async function adminToken(app: TestApp): Promise<string> {
-  const r = await gql(app.url, operation('admin-login'), { username: 'admin', password: 'admin' });
-  if (!r.data) throw new Error(`admin login failed: ${JSON.stringify(r.errors)}`);
-  return r.data.adminLogin.token as string;
-}
-
-export async function customerToken(app: TestApp, code: string): Promise<string> {
-  const r = await gql(app.url, operation('login'), { code });
-  if (!r.data) throw new Error(`login failed: ${JSON.stringify(r.errors)}`);
-  return r.data.login.token as string;
-}
-
 export function storeService(app: TestApp): StoreService {
   return app.services.stores as StoreService;
 }

@@ -1,10 +1,11 @@
 import { errorCode, gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
-import { start as startProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import { redisUsable, startRedisProxy, type RedisProxy } from '../../helpers/test-redis.js';
 import { queryRows } from '../../helpers/test-db.js';
 import { eventually } from '../../helpers/wait.js';
 import type { RequestContext } from '../../../src/shared/context.js';
-import { adminToken, STORE, storeLoads, storeService, UPDATE_STORE } from './helpers.js';
+import { STORE, storeLoads, storeService, UPDATE_STORE } from './helpers.js';
+import { adminToken } from '../../helpers/actors.js';
 
 /**
  * Instance R reaches Redis through a proxy the test cuts; instance H has Redis. Both share MySQL
@@ -12,16 +13,16 @@ import { adminToken, STORE, storeLoads, storeService, UPDATE_STORE } from './hel
  * commit and broadcast, and invalidations still reach R (they travel through the broker).
  */
 describe('stores: Redis unreachable mid-test', () => {
-  let proxy: TcpProxy;
+  let proxy: RedisProxy;
   let h: TestApp;
   let r: TestApp;
   let admin: string;
   const adminCtx = (app: TestApp): RequestContext => ({ em: app.orm.em.fork(), log: app.logger, requestId: 'redis-down-test', viewer: { userId: 1, role: 'admin', token: 'service-layer' } });
 
   beforeAll(async () => {
-    proxy = await startProxy('127.0.0.1', 6379);
+    proxy = await startRedisProxy();
     h = await startTestApp({ database: 'stores_redis', env: { INSTANCE_ID: 'h' } });
-    r = await startTestApp({ database: 'stores_redis', fresh: false, env: { INSTANCE_ID: 'r', ROCKETMQ_ENDPOINTS: h.broker!.endpoint, REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+    r = await startTestApp({ database: 'stores_redis', fresh: false, env: { INSTANCE_ID: 'r', ROCKETMQ_ENDPOINTS: h.broker!.endpoint }, redisProxy: proxy });
     admin = await adminToken(h);
   });
   afterAll(async () => {
@@ -76,7 +77,7 @@ describe('stores: Redis unreachable mid-test', () => {
 
     // Redis back: R uses it again and still serves the newest version.
     proxy.restore();
-    await eventually(() => r.redis.status === 'ready', { what: 'R reconnected to Redis' });
+    await eventually(() => redisUsable(r.redis), { what: 'R reconnected to Redis' });
     storeService(r).cache.evictLocal('9');
     const l2HitsBefore = await r.metrics.value('cache_hits_total', { cache: 'store', level: 'l2' });
     expect((await gql(r.url, STORE, { id: '9' })).data.store).toMatchObject({ name: 'Wxshop Coffee Reopened', version: 3 });

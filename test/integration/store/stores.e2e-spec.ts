@@ -2,7 +2,8 @@ import { errorCode, errorReason, gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { queryRows } from '../../helpers/test-db.js';
 import { DEMO_STORES } from '../../../src/modules/store/store.seed.js';
-import { adminToken, CREATE_STORE, customerToken, haversineMeters, STORE, storeLoads, storeService, UPDATE_STORE, walk } from './helpers.js';
+import { CREATE_STORE, haversineMeters, STORE, storeLoads, storeService, UPDATE_STORE, walk } from './helpers.js';
+import { adminToken, login } from '../../helpers/actors.js';
 
 const PEOPLES_SQUARE = { latitude: 31.2304, longitude: 121.4737 };
 
@@ -14,7 +15,7 @@ describe('stores: listing, detail, admin writes, cache behaviour (one instance)'
   beforeAll(async () => {
     app = await startTestApp({ database: 'stores_api' });
     admin = await adminToken(app);
-    customer = await customerToken(app, 'code-store-customer');
+    customer = (await login(app, 'code-store-customer')).token;
   });
   afterAll(async () => {
     await app?.close();

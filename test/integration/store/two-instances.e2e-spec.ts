@@ -1,7 +1,8 @@
 import { gql } from '../../helpers/graphql-client.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 import { STORE_CHANGED_INSTANCE_GROUP_PREFIX } from '../../../src/infra/mq/topics.js';
-import { adminToken, STORE, STORES, storeService, UPDATE_STORE } from './helpers.js';
+import { STORE, STORES, storeService, UPDATE_STORE } from './helpers.js';
+import { adminToken } from '../../helpers/actors.js';
 
 /** Two BFF instances sharing MySQL, Redis and one broker: A's writes reach B's L1 through the broadcast. */
 describe('stores: invalidation across two instances', () => {

@@ -1,13 +1,16 @@
 import { LogisticsHttpClient } from '../../../src/infra/wechat/providers/logistics.client.js';
 import { SmsClient } from '../../../src/infra/wechat/providers/sms.client.js';
+import { SIMULATOR_CONTROL_PREFIX } from '../../../src/infra/wechat/simulator/wechat-simulator.js';
 import { errorOf, startFakes, type Fakes } from '../../fakes/index.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let fakes: Fakes;
 let sms: SmsClient;
 let logistics: LogisticsHttpClient;
 
 beforeAll(async () => {
-  fakes = await startFakes({ timeoutMs: 300 });
+  // A deadline no answered call gets near on a busy machine; the timeout cases hold the request far beyond it.
+  fakes = await startFakes({ timeoutMs: 3_000 });
   sms = new SmsClient({ ...fakes.smsOptions, apiKey: 'sms-api-key-not-for-logs' });
   logistics = new LogisticsHttpClient(fakes.logisticsOptions);
 });
@@ -45,12 +48,28 @@ describe('SMS', () => {
   it('latency within the timeout is fine; beyond it → PROVIDER_UNAVAILABLE', async () => {
     fakes.sim.setLatency('sms', 100);
     await expect(sms.send({ phone: '13912345678', templateId: 'T', params: {} })).resolves.toHaveProperty('messageId');
-    fakes.sim.setLatency('sms', 600);
+    fakes.sim.setLatency('sms', 60_000);
     expect(await errorOf(sms.send({ phone: '13912345678', templateId: 'T', params: {} }))).toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
       transport: 'timeout',
       retryable: true,
     });
+  });
+
+  it('hold keeps calls unanswered until release (also through the control route); reset releases them too', async () => {
+    fakes.sim.hold('sms');
+    const sent = sms.send({ phone: '13912345678', templateId: 'SMS_ORDER_PAID', params: { orderNo: 'WX2' } });
+    await waitFor(() => fakes.sim.inFlight('sms') === 1, { what: 'the held SMS call' });
+    expect(fakes.sim.sentSms()).toEqual([]);
+    const control = (route: string) => fetch(`${fakes.sim.baseUrl}${SIMULATOR_CONTROL_PREFIX}${route}`, { method: 'POST', body: JSON.stringify({ service: 'sms' }) });
+    expect((await control('release')).status).toBe(200);
+    await expect(sent).resolves.toHaveProperty('messageId');
+
+    expect((await control('hold')).status).toBe(200);
+    const again = sms.send({ phone: '13912345678', templateId: 'SMS_ORDER_PAID', params: { orderNo: 'WX3' } });
+    await waitFor(() => fakes.sim.inFlight('sms') === 1, { what: 'the held SMS call' });
+    fakes.sim.reset();
+    await expect(again).resolves.toHaveProperty('messageId');
   });
 
   it('http500, reset, timeout and busy → PROVIDER_UNAVAILABLE; a failure rate of 1 fails everything, 0 nothing', async () => {
@@ -76,10 +95,12 @@ describe('logistics', () => {
   });
 
   it('jitter beyond the timeout and injected failures → PROVIDER_UNAVAILABLE; a bad address → PROVIDER_REQUEST_FAILED', async () => {
-    fakes.sim.setLatency('logistics', 500);
-    const started = Date.now();
+    fakes.sim.setLatency('logistics', 60_000);
+    const held = fakes.sim.inFlight('waybill');
     expect(await errorOf(logistics.createWaybill(waybillInput('WX202401010002')))).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', transport: 'timeout' });
-    expect(Date.now() - started).toBeLessThan(480);
+    // The client gave up at its deadline, not when the answer came: the provider still holds the request.
+    expect(fakes.sim.inFlight('waybill')).toBe(held + 1);
+    expect(fakes.sim.waybills()).toEqual([]);
     fakes.sim.setLatency('logistics', 0);
     fakes.sim.failNext('logistics', 2, 'reset');
     expect((await errorOf(logistics.createWaybill(waybillInput('WX202401010002')))).code).toBe('PROVIDER_UNAVAILABLE');

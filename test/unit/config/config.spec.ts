@@ -29,6 +29,26 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_SOCKET: '/run/mysqld/mysqld.sock' }).database).toMatchObject({ socketPath: '/run/mysqld/mysqld.sock', dbName: 'wxshop' });
   });
 
+  it('REDIS_CLUSTER_NODES switches Redis to cluster mode; a malformed list is refused by name', () => {
+    expect(loadConfig({}).redis.clusterNodes).toBeUndefined();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '' }).redis.clusterNodes).toBeUndefined();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001,[::1]:7002' }).redis.clusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    for (const bad of ['10.0.0.1', '10.0.0.1:7000,', 'a:0', 'a:70000', 'redis://a:7000']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(/REDIS_CLUSTER_NODES: not a host:port list/);
+    }
+  });
+
+  it('MQ_LONG_POLLING_TIMEOUT under 5 s is refused at start-up (RocketMQ refuses such polls)', () => {
+    expect(() => loadConfig({ MQ_LONG_POLLING_TIMEOUT: '1s' })).toThrow(/MQ_LONG_POLLING_TIMEOUT: must be at least 5s/);
+    expect(() => loadConfig({ MQ_LONG_POLLING_TIMEOUT: '4999ms' })).toThrow(/ILLEGAL_POLLING_TIME/);
+    expect(loadConfig({ MQ_LONG_POLLING_TIMEOUT: '5s' }).mq.longPollingTimeoutMs).toBe(5_000);
+    expect(loadConfig({}).mq.longPollingTimeoutMs).toBe(5_000);
+  });
+
   it('ROLE decides what the process runs', () => {
     expect(loadConfig({ ROLE: 'api' })).toMatchObject({ runApi: true, runWorkers: false });
     expect(loadConfig({ ROLE: 'worker' })).toMatchObject({ runApi: false, runWorkers: true });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import type { MiniProgramApi, SubscribeMessage } from '../../../src/infra/wechat/mini-program.port.js';
-import type { OrderStatusChangedEvent } from '../../../src/modules/order/order-events.js';
+import type { OrderStatusChanged } from '../../../src/modules/order/order-events.js';
 import { DEFAULT_NOTIFY_TEMPLATE_IDS as T } from '../../../src/modules/notify/notify.templates.js';
 import { fitField, formatFen, formatTime, OrderNotification, OrderNotificationFactory } from '../../../src/modules/notify/order-notification.js';
 
-const event = (over: Partial<OrderStatusChangedEvent>): OrderStatusChangedEvent => ({
+const event = (over: Partial<OrderStatusChanged>): OrderStatusChanged => ({
   orderNo: 'O202611220350000000001',
   userId: 7,
   storeId: 1,

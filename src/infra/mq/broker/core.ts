@@ -438,7 +438,9 @@ export class BrokerCore {
   /** Applies a stored message to memory (at run time and on replay). */
   #applyMessage(h: MessageHeader, body: Buffer, replay: boolean): StoredMessage {
     if (h.sid >= this.#nextSid) this.#nextSid = h.sid + 1;
-    const topic = this.topics.get(h.topic) ?? this.#ensureTopic(h.topic, h.topic.startsWith('%DLQ%') ? 'NORMAL' : h.type);
+    // A stored message's topic that this run does not declare comes back as RocketMQ creates topics
+    // on first use: NORMAL, whatever type it had when the message was sent.
+    const topic = this.topics.get(h.topic) ?? this.#ensureTopic(h.topic, 'NORMAL');
     const msg: StoredMessage = { h, body, state: 'live', offset: -1, appendedAt: 0, done: new Set(), checks: 0 };
     this.#messages.set(h.sid, msg);
     topic.sent++;

@@ -54,8 +54,13 @@ export interface EmbeddedBrokerOptions {
   minInvisibleDurationMs?: number;
   retryBackoff?: RetryBackoffOptions;
   transactionCheck?: TransactionCheckOptions;
-  /** long-polling timeout advertised to push consumers (default 20000 ms, as RocketMQ) */
+  /** long-polling timeout advertised to push consumers, and the most a receive waits (default 20000 ms, as RocketMQ) */
   longPollingTimeoutMs?: number;
+  /**
+   * The least a receive waits, and the least time before its deadline it needs, else it is refused
+   * (default 5000 ms, as RocketMQ's proxy: grpcClientConsumerMinLongPollingTimeoutMillis).
+   */
+  minLongPollingTimeoutMs?: number;
   /** how far ahead a delay message may be scheduled (default 24 h, as the proxy) */
   maxDelayMs?: number;
   /** how long a message every group acked stays stored for groups that subscribe later (default 5 min) */
@@ -123,6 +128,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       maxDeliveryAttempts,
       minInvisibleDurationMs,
       longPollingTimeoutMs: options.longPollingTimeoutMs ?? 20_000,
+      minLongPollingTimeoutMs: options.minLongPollingTimeoutMs ?? 5_000,
       retryBackoff: {
         initialMs: rb.initialMs ?? 1000,
         maxMs: rb.maxMs ?? 2 * 3600_000,

@@ -28,7 +28,10 @@ import {
 export interface ServiceOptions {
   maxDeliveryAttempts: number;
   minInvisibleDurationMs: number;
+  /** most a receive waits (and the long poll advertised to push consumers) */
   longPollingTimeoutMs: number;
+  /** least a receive waits; a deadline closer than this is refused */
+  minLongPollingTimeoutMs: number;
   retryBackoff: { initialMs: number; maxMs: number; multiplier: number };
   /** address put in routes when the client did not say which one it used */
   advertised: { host: string; port: number };
@@ -47,6 +50,33 @@ type Unary = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>)
 function toError(err: unknown): BrokerError {
   if (err instanceof BrokerError) return err;
   return new BrokerError('INTERNAL_SERVER_ERROR', err instanceof Error ? err.message : String(err));
+}
+
+/** Time a receive waits for nothing to be there (the proxy's ReceiveMessageActivity). */
+const LONG_POLLING_RESERVE_MS = 100;
+/** Clients before this version get BAD_REQUEST instead of ILLEGAL_POLLING_TIME (Java's String order). */
+const ILLEGAL_POLLING_TIME_INTRODUCED_CLIENT_VERSION = '5.0.3';
+/** The deadline margin the embedded broker keeps, so its answer reaches the client in time. */
+const ANSWER_MARGIN_MS = 300;
+
+/**
+ * How long a receive may wait, as RocketMQ 5's proxy decides it: the client's long-polling timeout
+ * (or what is left before its deadline) clamped to [min, max]; with less than `min` left before the
+ * deadline, the receive is refused (ILLEGAL_POLLING_TIME; BAD_REQUEST for clients older than 5.0.3,
+ * which rocketmq-client-nodejs 1.x is by that order).
+ */
+export function longPollMs(requestedMs: number | undefined, remainingMs: number, limits: { minLongPollingTimeoutMs: number; longPollingTimeoutMs: number }, clientVersion?: string): number {
+  let pollMs = requestedMs ?? remainingMs - LONG_POLLING_RESERVE_MS;
+  pollMs = Math.max(Math.min(pollMs, limits.longPollingTimeoutMs), limits.minLongPollingTimeoutMs);
+  if (pollMs > remainingMs) {
+    if (remainingMs < limits.minLongPollingTimeoutMs) {
+      const code = !clientVersion || ILLEGAL_POLLING_TIME_INTRODUCED_CLIENT_VERSION > clientVersion ? 'BAD_REQUEST' : 'ILLEGAL_POLLING_TIME';
+      throw new BrokerError(code, 'The deadline time remaining is not enough for polling, please check network condition');
+    }
+    pollMs = remainingMs;
+  }
+  // RocketMQ answers at the deadline itself; answering a little earlier keeps the reply in time.
+  return Math.max(0, Math.min(pollMs, remainingMs - ANSWER_MARGIN_MS));
 }
 
 function clientIdOf(call: { metadata: grpc.Metadata }): string {
@@ -270,12 +300,9 @@ export class MessagingService {
       if (autoRenew) invisibleMs = 0;
       const batch = req.batch_size ?? 0;
       if (!(batch >= 1)) throw new BrokerError('BAD_REQUEST', 'batch_size must be positive');
-      // Honour the client's long-polling timeout, but answer before its deadline.
-      let pollMs = durationToMs(req.long_polling_timeout) ?? this.opts.longPollingTimeoutMs;
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-      if (Number.isFinite(deadlineMs)) pollMs = Math.min(pollMs, deadlineMs - Date.now() - 300);
-      if (pollMs < 0) throw new BrokerError('ILLEGAL_POLLING_TIME', 'not enough time left before the deadline to poll');
+      const pollMs = longPollMs(durationToMs(req.long_polling_timeout), Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : Infinity, this.opts, call.metadata.get('x-mq-client-version')[0]?.toString());
       params = {
         group,
         topic,
@@ -391,10 +418,10 @@ export class MessagingService {
     client.streams.add(call);
     const detach = () => {
       client.streams.delete(call);
-      if (!client.streams.size && this.clients.get(id) === client) {
-        // gone: auto-renewed deliveries come back soon; the client keeps its record until it terminates
-        this.core.releaseClient(id);
-      }
+      // Gone without NotifyClientTermination (a crash, a cut connection): as on RocketMQ, what it
+      // holds is no longer renewed but stays invisible until its invisible time (60 s) ends, and a
+      // FIFO group's queue waits that long (test/rocketmq/differential.spec.ts). A client that says
+      // goodbye (NotifyClientTermination) has them released after 1 s. It keeps its record until then.
     };
     call.on('data', (cmd: any) => {
       try {

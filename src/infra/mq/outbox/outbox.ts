@@ -5,6 +5,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { MessageBus, OutgoingMessage } from '../message-bus.port.js';
 import type { TopicName } from '../topics.js';
+import type { Emit, TransactionalOutbox } from './outbox.port.js';
 import { OutboxMessage } from './outbox-message.entity.js';
 
 /** How often the sweep looks for rows the fast path did not publish (crash, broker down). */
@@ -68,7 +69,7 @@ function toOutboxRow<T>(message: OutgoingMessage<T>, createdAt: Date) {
  * crash or a broker outage left behind. Delivery is at-least-once (consumers are idempotent).
  * Messages that share a FIFO message group are published strictly in row order.
  */
-export class OutboxRelay {
+export class OutboxRelay implements TransactionalOutbox {
   private timer?: NodeJS.Timeout;
   private sweeping = false;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -87,7 +88,7 @@ export class OutboxRelay {
    */
   async transactional<R>(
     em: EntityManager,
-    work: (tx: EntityManager, emit: <T>(m: OutgoingMessage<T>) => void) => Promise<R>,
+    work: (tx: EntityManager, emit: Emit) => Promise<R>,
   ): Promise<R> {
     let staged: OutboxRecord[] = [];
     const result = await em.transactional(async (tx) => {

@@ -63,7 +63,16 @@ export interface WechatSimulatorOptions {
   platform?: { privateKey: string; publicKey: string; serialNo: string };
   notifyRetryDelaysMs?: number[];
   refundDelayMs?: number;
+  /**
+   * Local mode's complete key set, served at `GET /_simulator/local-keys` so other processes of
+   * the same deployment (ROLE=worker next to ROLE=api) use this simulator with the same keys.
+   * Throwaway local keys only; production never starts a simulator.
+   */
+  shareKeys?: LocalPayKeys;
 }
+
+/** Control routes other local processes (and the chaos suite) use; see handleControl. */
+export const SIMULATOR_CONTROL_PREFIX = '/_simulator/';
 
 export interface SentSubscribeMessage {
   touser: string;
@@ -150,6 +159,13 @@ export interface WechatSimulator {
   failNext(service: SimulatedService, count: number, kind: FailureKind): void;
   /** Each call to `service` fails with probability `ratio` (0..1), with `kind` (default http500). */
   setFailureRate(service: SimulatedService, ratio: number, kind?: FailureKind): void;
+  /**
+   * Calls to `service` wait, unanswered (and counted in `inFlight`), until `release(service)`:
+   * a test acts while the caller is in the middle of its call, or sees how many calls it makes at once.
+   */
+  hold(service: SimulatedService): void;
+  /** Answers the calls `hold` kept waiting; new calls are answered at once again. */
+  release(service: SimulatedService): void;
   /** Requests received per service (failed ones included). */
   calls(service: SimulatedService): number;
   counters(): Record<SimulatedService, number>;
@@ -157,7 +173,9 @@ export interface WechatSimulator {
   callsTo(route: string): number;
   /** The most requests of a route the simulator was answering at once (with latency set, how concurrent the caller is). */
   maxInFlight(route: string): number;
-  /** Clears latency, failures, counters and recorded messages/SMS/waybills/deliveries (keeps transactions and tokens). */
+  /** Requests of a route received and not answered yet (held by latency): lets a test see a caller gave up first. */
+  inFlight(route: string): number;
+  /** Releases held calls; clears latency, failures, counters and recorded messages/SMS/waybills/deliveries (keeps transactions and tokens). */
   reset(): void;
 
   sentSubscribeMessages(): SentSubscribeMessage[];
@@ -185,6 +203,8 @@ export interface WechatSimulator {
 
   sentSms(): SentSms[];
   waybills(): Waybill[];
+  /** Every refund WeChat Pay accepted. */
+  refunds(): SimRefund[];
 
   close(): Promise<void>;
 }
@@ -231,10 +251,12 @@ class Simulator implements WechatSimulator {
   #refundDelayMs: number;
   #notifyUrlOverride: string | undefined;
   #closed = false;
+  readonly #shareKeys: LocalPayKeys | undefined;
 
   readonly #latency = new Map<SimulatedService, number>();
   readonly #failNext = new Map<SimulatedService, { count: number; kind: FailureKind }[]>();
   readonly #failureRate = new Map<SimulatedService, { ratio: number; kind: FailureKind }>();
+  readonly #held = new Map<SimulatedService, { released: Promise<void>; release: () => void }>();
   readonly #calls = new Map<string, number>();
   readonly #inFlight = new Map<string, number>();
   readonly #maxInFlight = new Map<string, number>();
@@ -258,6 +280,7 @@ class Simulator implements WechatSimulator {
     this.#tokenTtlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
     this.#retryDelaysMs = options.notifyRetryDelaysMs ?? DEFAULT_NOTIFY_RETRY_DELAYS_MS;
     this.#refundDelayMs = options.refundDelayMs ?? DEFAULT_REFUND_DELAY_MS;
+    this.#shareKeys = options.shareKeys;
 
     let platform = options.platform;
     let merchant = options.merchant;
@@ -315,6 +338,18 @@ class Simulator implements WechatSimulator {
     this.#failureRate.set(service, { ratio: Math.min(1, Math.max(0, ratio)), kind });
   }
 
+  hold(service: SimulatedService): void {
+    if (this.#held.has(service)) return;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#held.set(service, { released, release });
+  }
+
+  release(service: SimulatedService): void {
+    this.#held.get(service)?.release();
+    this.#held.delete(service);
+  }
+
   calls(service: SimulatedService): number {
     return this.#calls.get(`service:${service}`) ?? 0;
   }
@@ -331,7 +366,12 @@ class Simulator implements WechatSimulator {
     return this.#maxInFlight.get(route) ?? 0;
   }
 
+  inFlight(route: string): number {
+    return this.#inFlight.get(route) ?? 0;
+  }
+
   reset(): void {
+    for (const service of [...this.#held.keys()]) this.release(service);
     this.#latency.clear();
     this.#failNext.clear();
     this.#failureRate.clear();
@@ -387,6 +427,10 @@ class Simulator implements WechatSimulator {
     return [...this.#waybills.values()];
   }
 
+  refunds(): SimRefund[] {
+    return [...this.#refunds.values()];
+  }
+
   async pay(outTradeNo: string, options: { payerTotalFen?: number } = {}): Promise<{ transactionId: string; delivery: Promise<NotificationDelivery> }> {
     const tx = this.#transactions.get(outTradeNo);
     if (!tx) throw new Error(`simulator: no transaction ${outTradeNo} (create a prepay first)`);
@@ -416,6 +460,7 @@ class Simulator implements WechatSimulator {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const service of [...this.#held.keys()]) this.release(service);
     this.#cancelDeliveries();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -430,6 +475,10 @@ class Simulator implements WechatSimulator {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    if (url.pathname.startsWith(SIMULATOR_CONTROL_PREFIX)) {
+      await this.#control(req, res, url.pathname.slice(SIMULATOR_CONTROL_PREFIX.length));
+      return;
+    }
     const routed = routeOf(req.method ?? 'GET', url.pathname);
     if (!routed) {
       json(res, 404, { code: 'NOT_FOUND', message: `simulator has no route ${req.method} ${url.pathname}` });
@@ -447,11 +496,53 @@ class Simulator implements WechatSimulator {
     }
   }
 
+  /**
+   * The simulator's own control surface, for the other processes of a local deployment and for
+   * out-of-process tests: the shared keys, "the user pays", holding a service's calls, and what the
+   * outside parties saw.
+   */
+  async #control(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
+    const body = await readBody(req);
+    const input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+    if (req.method === 'GET' && route === 'local-keys') {
+      if (!this.#shareKeys) return json(res, 404, { code: 'NOT_SHARED', message: 'this simulator was started without shared local keys' });
+      return json(res, 200, { appId: this.appId, mchId: this.mchId, keys: this.#shareKeys });
+    }
+    if (req.method === 'POST' && route === 'pay') {
+      try {
+        const { transactionId } = await this.pay(String(input.outTradeNo));
+        return json(res, 200, { transactionId });
+      } catch (err) {
+        return json(res, 409, { code: 'NOT_PAYABLE', message: (err as Error).message });
+      }
+    }
+    if (req.method === 'POST' && (route === 'hold' || route === 'release')) {
+      const service = SERVICES.find((s) => s === input.service);
+      if (!service) return json(res, 400, { code: 'PARAM_ERROR', message: `service must be one of ${SERVICES.join(', ')}` });
+      if (route === 'hold') this.hold(service);
+      else this.release(service);
+      return json(res, 200, {});
+    }
+    if (req.method === 'GET' && route === 'stats') {
+      return json(res, 200, {
+        calls: Object.fromEntries([...this.#calls].filter(([k]) => k.startsWith('route:')).map(([k, v]) => [k.slice(6), v])),
+        sms: this.#sms.map((m) => ({ orderNo: m.params.orderNo, templateId: m.templateId })),
+        waybills: this.waybills().map((w) => ({ orderNo: w.orderNo })),
+        refunds: this.refunds().map((r) => ({ outRefundNo: r.outRefundNo, outTradeNo: r.outTradeNo, status: r.status, refundFen: r.refundFen })),
+        transactions: [...this.#transactions.values()].map((t) => ({ outTradeNo: t.outTradeNo, tradeState: t.tradeState, transactionId: t.transactionId })),
+        deliveries: this.#deliveries.map((d) => ({ eventType: d.eventType, outTradeNo: d.outTradeNo, state: d.state })),
+      });
+    }
+    return json(res, 404, { code: 'NOT_FOUND', message: `simulator has no control route ${req.method} ${route}` });
+  }
+
   async #answer(req: IncomingMessage, res: ServerResponse, url: URL, routed: NonNullable<ReturnType<typeof routeOf>>): Promise<void> {
     const body = await readBody(req);
 
     const latency = this.#latency.get(routed.service) ?? 0;
     if (latency > 0) await this.#sleep(latency);
+    const held = this.#held.get(routed.service);
+    if (held) await held.released;
     if (this.#closed || res.destroyed) return;
 
     const failure = this.#takeFailure(routed.service);
