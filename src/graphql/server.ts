@@ -1,11 +1,12 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import proxyAddr from 'proxy-addr';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -20,10 +21,11 @@ import { OperationGuard, type OperationLimits } from './guards/operation-guard.j
 import type { RateLimiter } from './guards/rate-limiter.js';
 import { operationLabel } from './known-operations.js';
 import { WsClose, closeSocket } from './ws-close.js';
+import { headerValue, isPlainJsonGraphqlPost, readJsonBody, sendJson } from './http-body.js';
 
 /** An incoming request id is trusted only if it looks like one (it ends up in every log line). */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
-const MAX_BODY = '256kb';
+const MAX_BODY_BYTES = 256 * 1024;
 /** The same bound for one WebSocket message (ws would otherwise take 100 MiB). */
 const MAX_WS_MESSAGE_BYTES = 256 * 1024;
 
@@ -100,6 +102,11 @@ function authorizationParam(params: Record<string, unknown> | undefined): unknow
   return undefined;
 }
 
+/** An operation refused before Apollo: the status, the request id and the `{ errors }` body. */
+interface Refusal {
+  refused: { status: number; requestId: string; body: { errors: unknown[] } };
+}
+
 const LAZY = Symbol('lazy request context');
 interface LazyState {
   orm: Orm;
@@ -156,7 +163,8 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
   app.disable('x-powered-by');
   // No proxy is trusted unless configured: X-Forwarded-For from anyone else is ignored.
   app.set('trust proxy', deps.edge.trustProxy);
-  const httpServer = createServer(app);
+  // Requests are dispatched below, once the GraphQL fast path exists.
+  const httpServer = createServer();
 
   const operations = metrics.counter('graphql_operations_total', 'GraphQL operations', ['operation', 'outcome']);
   const duration = metrics.histogram('graphql_operation_seconds', 'GraphQL operation duration', ['operation'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
@@ -374,78 +382,140 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
   deps.routes?.(app);
 
   if (deps.playground) app.use('/graphql', playgroundRouter({ introspection: !deps.production, logger }));
-  /** Answers an operation refused before execution: its errors, mapped once, with the status of the first. */
-  const refuseHttp = (res: Response, requestId: string, errors: readonly GraphQLError[], operationName: unknown) => {
+  /** An operation refused before execution: its errors, mapped once, with the status of the first. */
+  const refusal = (requestId: string, errors: readonly GraphQLError[], operationName: unknown): Refusal => {
     const formatted = formatAll(errors);
     const code = String(formatted[0]?.extensions?.code ?? 'BAD_REQUEST');
     operations.inc({ operation: operationLabel(typeof operationName === 'string' ? operationName : undefined), outcome: 'refused' });
-    res.status(STATUS_BY_CODE[code] ?? 400).set('x-request-id', requestId).json({ errors: formatted });
+    return { refused: { status: STATUS_BY_CODE[code] ?? 400, requestId, body: { errors: formatted } } };
   };
 
   /**
-   * The HTTP end of the pipeline, before Apollo: guard (cached per document), then the viewer,
-   * then the mutation budget. What passes goes to Apollo with its context ready.
+   * The HTTP end of the pipeline, before Apollo, for both HTTP paths: guard (cached per document),
+   * then the viewer, then the mutation budget. Gives the context of an operation that may run, a
+   * refusal, or nothing when there is no document (Apollo answers those itself).
    */
-  const guardHttp = async (req: Request, res: Response, next: NextFunction) => {
-    const source = (req.method === 'GET' ? req.query : req.body) as Record<string, unknown> | undefined;
+  const admit = async (source: unknown, header: (name: string) => string | undefined, clientIp: string | undefined): Promise<{ context: RequestContext } | Refusal | undefined> => {
     // No document (the playground page, a CSRF-blocked or batched body): Apollo answers as before.
-    if (!source || typeof source !== 'object' || Array.isArray(source) || source.query === undefined) return next();
-    const incoming = req.header('x-request-id');
+    if (!source || typeof source !== 'object' || Array.isArray(source)) return undefined;
+    const { query, operationName } = source as Record<string, unknown>;
+    if (query === undefined) return undefined;
+    const incoming = header('x-request-id');
     const requestId = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
     let child: Logger | undefined;
     const log = () => (child ??= logger.child({ requestId }));
-    let variables = source.variables;
+    let variables = (source as Record<string, unknown>).variables;
     if (typeof variables === 'string') {
       try {
         variables = JSON.parse(variables);
       } catch {
-        return refuseHttp(res, requestId, [new GraphQLError('`variables` is not valid JSON', { extensions: { code: 'BAD_REQUEST', reason: 'INVALID_VARIABLES' } })], source.operationName);
+        return refusal(requestId, [new GraphQLError('`variables` is not valid JSON', { extensions: { code: 'BAD_REQUEST', reason: 'INVALID_VARIABLES' } })], operationName);
       }
     }
-    const verdict = guard.check(source.query, variables, source.operationName);
-    if (!verdict.ok) return refuseHttp(res, requestId, verdict.errors, source.operationName);
+    const verdict = guard.check(query, variables, operationName);
+    if (!verdict.ok) return refusal(requestId, verdict.errors, operationName);
     if (verdict.operation.operation === 'subscription') {
       // Apollo would execute it as a query and run the event resolver without an event.
       const onlyWs = new GraphQLError('subscriptions are served over the WebSocket on this path (graphql-ws)', { extensions: { code: 'BAD_REQUEST', reason: 'SUBSCRIPTION_NEEDS_WEBSOCKET' } });
-      return refuseHttp(res, requestId, [onlyWs], source.operationName);
+      return refusal(requestId, [onlyWs], operationName);
     }
 
-    const header = req.header('authorization');
+    const authorization = header('authorization');
     let viewer: Viewer | undefined;
-    if (header !== undefined && header.trim() !== '') {
-      const token = bearer(header);
+    if (authorization !== undefined && authorization.trim() !== '') {
+      const token = bearer(authorization);
       // `Basic ...`, a bare token, `Bearer` alone: refused, never silently anonymous.
-      if (!token) return refuseHttp(res, requestId, [authHeaderMalformed()], source.operationName);
+      if (!token) return refusal(requestId, [authHeaderMalformed()], operationName);
       const auth = await viewerFor(token, log);
-      if (auth.authError) return refuseHttp(res, requestId, [appErrorToGraphQL(auth.authError)], source.operationName);
+      if (auth.authError) return refusal(requestId, [appErrorToGraphQL(auth.authError)], operationName);
       viewer = auth.viewer;
     }
     if (verdict.operation.operation === 'mutation') {
       const overBudget = await mutationBudget(viewer, verdict.mutationFields);
-      if (overBudget) return refuseHttp(res, requestId, [overBudget], source.operationName);
+      if (overBudget) return refusal(requestId, [overBudget], operationName);
     }
-    res.locals.graphqlContext = lazyContext(deps.orm, log, { requestId, viewer, clientIp: req.ip });
+    return { context: lazyContext(deps.orm, log, { requestId, viewer, clientIp }) };
+  };
+  /** Requests Apollo refuses itself (no query) get this one; they never reach a resolver. */
+  const anonymousContext = (clientIp: string | undefined) => lazyContext(deps.orm, () => logger, { requestId: randomUUID(), clientIp });
+
+  const guardHttp = async (req: Request, res: Response, next: NextFunction) => {
+    const admission = await admit(req.method === 'GET' ? req.query : req.body, (name) => req.header(name), req.ip);
+    if (admission && 'refused' in admission) {
+      const { status, requestId, body } = admission.refused;
+      res.status(status).set('x-request-id', requestId).json(body);
+      return;
+    }
+    res.locals.graphqlContext = admission?.context;
     next();
   };
 
   app.use(
     '/graphql',
-    express.json({ limit: MAX_BODY }),
+    express.json({ limit: MAX_BODY_BYTES }),
     (req: Request, res: Response, next: NextFunction) => void guardHttp(req, res, next).catch(next),
     expressMiddleware(apollo, {
-      context: async ({ req, res }: { req: Request; res: Response }): Promise<RequestContext> => {
-        const ready = res.locals.graphqlContext as RequestContext | undefined;
-        if (ready) return ready;
-        // Only requests Apollo refuses itself (no query) get here; they never reach a resolver.
-        return lazyContext(deps.orm, () => logger, { requestId: randomUUID(), clientIp: req.ip });
-      },
+      context: async ({ req, res }: { req: Request; res: Response }): Promise<RequestContext> => (res.locals.graphqlContext as RequestContext | undefined) ?? anonymousContext(req.ip),
     }),
   );
   // Malformed JSON and other body-parser failures: a clean 400, never a stack trace.
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: express.Response, _next: express.NextFunction) => {
+  const failure = (err: Error & { status?: number }) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) logger.error({ err }, 'unhandled HTTP error');
-    res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error' : 'malformed request', extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    return { status, body: { errors: [{ message: status === 500 ? 'Internal server error' : 'malformed request', extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] } };
+  };
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: express.Response, _next: express.NextFunction) => {
+    const { status, body } = failure(err);
+    res.status(status).json(body);
+  });
+
+  /**
+   * POST /graphql with a plain JSON body, the mini-program's every request, goes from node:http
+   * straight to the same admission and Apollo: Express's routing, its request and response
+   * decorations and body-parser's stream pipeline were a fixed cost per request larger than a
+   * cached read. Anything else on that path (GET, other content types or encodings, the
+   * playground) still goes through Express.
+   */
+  const trustProxy = app.get('trust proxy fn') as (addr: string, i: number) => boolean;
+  const graphqlPost = async (req: IncomingMessage, res: ServerResponse) => {
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, MAX_BODY_BYTES);
+    } catch (err) {
+      const { status, body: errors } = failure(err as Error & { status?: number });
+      return sendJson(res, status, errors);
+    }
+    const clientIp = proxyAddr(req, trustProxy);
+    const admission = await admit(body, (name) => headerValue(req, name), clientIp);
+    if (admission && 'refused' in admission) {
+      const { status, requestId, body: errors } = admission.refused;
+      return sendJson(res, status, errors, requestId);
+    }
+    const context = admission?.context ?? anonymousContext(clientIp);
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    const query = req.url!.indexOf('?');
+    const answer = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: 'POST', headers, search: query < 0 ? '' : req.url!.slice(query), body },
+      context: async () => context,
+    });
+    for (const [key, value] of answer.headers) res.setHeader(key, value);
+    res.statusCode = answer.status ?? 200;
+    if (answer.body.kind === 'complete') {
+      res.end(answer.body.string);
+      return;
+    }
+    for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (isPlainJsonGraphqlPost(req)) {
+      graphqlPost(req, res).catch((err: Error) => {
+        const { status, body } = failure(err);
+        if (!res.headersSent) sendJson(res, status, body);
+        else res.destroy();
+      });
+    } else app(req, res);
   });
 
   await new Promise<void>((resolve, reject) => {
