@@ -42,7 +42,8 @@
  *    poller every 5 s (what the design replaces: no worker runs, and a loop doing
  *    `select ... where status = 'PENDING_PAYMENT' and expires_at <= now` without the index).
  * MySQL is reached through its Unix socket when the host has one (DATABASE_SOCKET= forces TCP).
- * BENCH_ONLY=cancel skips the placement runs, BENCH_ONLY=place the lateness runs. Diagnostics:
+ * BENCH_ONLY=cancel skips the placement runs, BENCH_ONLY=place the lateness runs, BENCH_ONLY=spread
+ * also the hot-SKU runs (the CPU-per-order measurement alone: spread, without consumers, floor). Diagnostics:
  * BENCH_API_CPU_PROFILE=<file> (the API process during the paced lateness runs),
  * BENCH_PLACE_CPU_PROFILE=<file> (the API during the run without consumers),
  * BENCH_WORKER_CPU_PROFILE=<file> (the worker), BENCH_FLOOR_CPU_PROFILE_DIR=<dir> (the floor
@@ -358,11 +359,13 @@ try {
     meteredProcesses.worker = worker.process.pid;
     await drained();
     await floorScenario(app, tokens, 200, 1_000_000, COUNT, [spread, { label: 'project (spread, no consumers running)', throughput: alone.result.throughput, apiCpuMs: aloneCpuLines.perProcess?.api }]);
-    await placementScenario(app, tokens, 'one hot SKU, enough stock', 1, 1_000_000, COUNT);
-    await placementScenario(app, tokens, 'one hot SKU, stock < attempts', 1, 500, 2000);
+    if (process.env.BENCH_ONLY !== 'spread') {
+      await placementScenario(app, tokens, 'one hot SKU, enough stock', 1, 1_000_000, COUNT);
+      await placementScenario(app, tokens, 'one hot SKU, stock < attempts', 1, 500, 2000);
+    }
   }
   await app.close();
-  if (process.env.BENCH_ONLY === 'place') await worker.stop();
+  if (process.env.BENCH_ONLY === 'place' || process.env.BENCH_ONLY === 'spread') await worker.stop();
   else {
     // The worker drains the CREATED fan-out of the placement runs before the lateness runs start.
     await drained();

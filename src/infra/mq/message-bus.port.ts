@@ -19,6 +19,12 @@ export interface OutgoingMessage<T = unknown> {
   data: T;
   /** FIFO topics: messages of one group are delivered in send order. */
   messageGroup?: string;
+  /**
+   * The first message its group will ever have: the transaction that emits it creates what the
+   * group stands for (a new order's CREATED). The outbox's fast path then publishes it without
+   * looking for older rows of the group. Not stored: a row the sweep publishes is checked as usual.
+   */
+  opensGroup?: boolean;
   /** DELAY topics: not delivered before this time. */
   deliverAt?: Date;
   /** When the change happened; defaults to now (the outbox passes the row's creation time). */

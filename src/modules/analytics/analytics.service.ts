@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/mysql';
 import type { RequestContext } from '../../shared/context.js';
+import { insertRow } from '../../infra/db/insert-rows.js';
 import { isDuplicateKeyError } from '../../shared/errors.js';
 import { requireAdmin } from '../auth/auth.service.js';
 import type { OrderStatusChanged } from '../order/order-events.js';
@@ -28,7 +29,7 @@ export class AnalyticsService {
   /** Appends one fact; 'duplicate' when (orderNo, seq) is already recorded. */
   async recordOrderFact(em: EntityManager, event: OrderStatusChanged): Promise<'recorded' | 'duplicate'> {
     try {
-      await em.insert(AnalyticsOrderFact, {
+      await insertRow(em, AnalyticsOrderFact, {
         orderNo: event.orderNo,
         seq: event.seq,
         event: event.event,

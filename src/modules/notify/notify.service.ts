@@ -6,7 +6,8 @@ import type { MiniProgramApi } from '../../infra/wechat/mini-program.port.js';
 import { isDuplicateKeyError } from '../../shared/errors.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { OrderStatusChanged } from '../order/order-events.js';
-import { NotificationLog, TERMINAL_NOTIFICATION_STATUSES, type NotificationLogRow, type NotificationStatus } from './notification-log.entity.js';
+import { insertRow } from '../../infra/db/insert-rows.js';
+import { NotificationLog, TERMINAL_NOTIFICATION_STATUSES, type NotificationStatus } from './notification-log.entity.js';
 import { NotificationInProgressError } from './notify.errors.js';
 import type { OrderNotification, OrderNotificationFactory } from './order-notification.js';
 
@@ -17,6 +18,12 @@ import type { OrderNotification, OrderNotificationFactory } from './order-notifi
 export const SENDING_CLAIM_STALE_MS = 60_000;
 
 const MAX_CACHED_OPENIDS = 50_000;
+
+/** The notification_log row a worker has claimed: what finishing or releasing it needs. */
+interface ClaimedRow {
+  id: number;
+  attempts: number;
+}
 
 export type NotifyOutcome = 'sent' | 'duplicate' | 'refused' | 'skipped' | 'failed' | 'none';
 
@@ -108,10 +115,12 @@ export class NotifyService {
    * Takes the row for (orderNo, seq): inserts it as SENDING, or takes over a RETRY row or a stale
    * SENDING row with a compare-and-set on `attempts`, so two workers never both own it.
    */
-  private async claim(em: EntityManager, event: OrderStatusChanged, notification: OrderNotification): Promise<{ row: NotificationLogRow } | 'done' | 'busy'> {
+  private async claim(em: EntityManager, event: OrderStatusChanged, notification: OrderNotification): Promise<{ row: ClaimedRow } | 'done' | 'busy'> {
     const now = new Date();
+    let id: number;
     try {
-      await em.insert(NotificationLog, {
+      // Plain insert (no unit of work, no read back): every order event that notifies runs it.
+      id = await insertRow(em, NotificationLog, {
         orderNo: event.orderNo,
         seq: event.seq,
         event: event.event,
@@ -138,18 +147,21 @@ export class NotifyService {
         { status: 'SENDING', attempts: existing.attempts + 1, claimedAt: now, updatedAt: now },
       );
       if (taken !== 1) return 'busy';
-      return { row: Object.assign(existing, { status: 'SENDING' as const, attempts: existing.attempts + 1, claimedAt: now }) };
+      return { row: { id: existing.id, attempts: existing.attempts + 1 } };
     }
-    const row = await em.findOneOrFail(NotificationLog, { orderNo: event.orderNo, seq: event.seq });
-    return { row };
+    return { row: { id, attempts: 1 } };
   }
 
-  private async finish(em: EntityManager, row: NotificationLogRow, status: NotificationStatus, lastError: string | null): Promise<void> {
+  private async finish(em: EntityManager, row: ClaimedRow, status: NotificationStatus, lastError: string | null): Promise<void> {
     const now = new Date();
-    await em.nativeUpdate(NotificationLog, { id: row.id }, { status, lastError, claimedAt: null, sentAt: status === 'SENT' ? now : null, updatedAt: now });
+    await em.execute(
+      'update `notification_log` set `status` = ?, `last_error` = ?, `claimed_at` = null, `sent_at` = ?, `updated_at` = ? where `id` = ?',
+      [status, lastError, status === 'SENT' ? now : null, now, row.id],
+      'run',
+    );
   }
 
-  private async release(em: EntityManager, row: NotificationLogRow, lastError: string): Promise<void> {
+  private async release(em: EntityManager, row: ClaimedRow, lastError: string): Promise<void> {
     await em.nativeUpdate(NotificationLog, { id: row.id, status: 'SENDING', attempts: row.attempts }, { status: 'RETRY', lastError, claimedAt: null, updatedAt: new Date() });
   }
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/mysql';
-import { insertRows } from '../../infra/db/insert-rows.js';
+import { insertRow, insertRows } from '../../infra/db/insert-rows.js';
 import type { TransactionalOutbox } from '../../infra/mq/outbox/outbox.port.js';
 import { Topics } from '../../infra/mq/topics.js';
 import type { Logger } from '../../infra/observability/logger.js';
@@ -143,7 +143,7 @@ export class OrderPlacement {
         createdAt: now,
         updatedAt: now,
       };
-      const order = { ...row, id: Number(await tx.insert(Order, row)) } as OrderRow;
+      const order = { ...row, id: await insertRow(tx, Order, row) } as OrderRow;
       const itemRows = quoted.map((line) => ({
         orderId: order.id,
         orderNo,
@@ -159,7 +159,8 @@ export class OrderPlacement {
       const itemIds = await insertRows(tx, OrderItem, itemRows);
       const items = itemRows.map((item, i) => ({ ...item, id: itemIds[i]! }) as OrderItemRow);
       emit<OrderPaymentTimedOut>({ topic: Topics.OrderTimeout, key: orderNo, deliverAt: expiresAt, data: { orderNo, expiresAt: expiresAt.toISOString() } });
-      emit<OrderStatusChanged>(statusMessage(order, ORDER_CREATED_TAG, null, undefined, now));
+      // The order is new in this transaction: no older message of its group can exist.
+      emit<OrderStatusChanged>({ ...statusMessage(order, ORDER_CREATED_TAG, null, undefined, now), opensGroup: true });
       return { order, items };
     });
   }
@@ -175,11 +176,14 @@ export class OrderPlacement {
     // concurrent placements cannot both pass the count; a range lock on their orders deadlocked
     // with prepay and payment updates of those rows.
     await this.deps.lockOwner?.(tx, userId);
-    const pending = await tx.execute<{ id: number; storeId: number }[]>("select `id`, `store_id` as `storeId` from `orders` where `user_id` = ? and `status` = 'PENDING_PAYMENT'", [userId]);
-    const here = pending.filter((o) => Number(o.storeId) === request.storeId).map((o) => o.id);
-    if (here.length >= maxOrders) throw OrderErrors.tooManyPending(maxOrders);
+    // One statement for both counts (every order has at least one item, so the join drops none).
+    const [pending] = await tx.execute<{ orders: number; units: number | null }[]>(
+      "select count(distinct o.`id`) as `orders`, sum(i.`quantity`) as `units` from `orders` o join `order_item` i on i.`order_id` = o.`id` where o.`user_id` = ? and o.`status` = 'PENDING_PAYMENT' and o.`store_id` = ?",
+      [userId, request.storeId],
+    );
+    if (Number(pending?.orders ?? 0) >= maxOrders) throw OrderErrors.tooManyPending(maxOrders);
     const asked = request.items.reduce((sum, item) => sum + item.quantity, 0);
-    const held = here.length === 0 ? 0 : Number((await tx.execute<{ units: number | null }[]>('select sum(`quantity`) as `units` from `order_item` where `order_id` in (?)', [here]))[0]?.units ?? 0);
+    const held = Number(pending?.units ?? 0);
     if (held + asked > maxUnits) throw OrderErrors.tooManyUnits(maxUnits, held);
   }
 }

@@ -23,6 +23,8 @@ interface OutboxRecord {
   deliverAt: Date | null;
   body: string;
   createdAt: Date;
+  /** In memory only (the fast path): see OutgoingMessage.opensGroup. */
+  opensGroup?: boolean;
 }
 
 interface RawOutboxRow {
@@ -74,6 +76,9 @@ export class OutboxRelay implements TransactionalOutbox {
   private sweeping = false;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly log: Logger;
+  /** Published rows waiting for the next batched delete (see deleteSent). */
+  private unsentDeletes: number[] = [];
+  private nextDelete?: Promise<void>;
 
   constructor(
     private readonly deps: { orm: Orm; bus: MessageBus; logger: Logger; metrics: Metrics },
@@ -107,7 +112,7 @@ export class OutboxRelay implements TransactionalOutbox {
     const createdAt = new Date();
     const rows = messages.map((m) => toOutboxRow(m, createdAt));
     const ids = await insertRows(tx, OutboxMessage, rows);
-    return rows.map((row, i) => ({ ...row, id: ids[i]! }));
+    return rows.map((row, i) => ({ ...row, id: ids[i]!, opensGroup: messages[i]!.opensGroup === true }));
   }
 
   private track(promise: Promise<unknown>): void {
@@ -152,14 +157,13 @@ export class OutboxRelay implements TransactionalOutbox {
    * kept by the locking path, which publishes it behind the older rows.
    */
   private async publishCommitted(records: OutboxRecord[]): Promise<number> {
-    const em = this.deps.orm.em.fork();
-    const blocked = await this.groupsWithWaitingRows(em, records);
+    const blocked = await this.groupsWithWaitingRows(undefined, records.filter((r) => !r.opensGroup));
     const free = records.filter((r) => !r.messageGroup || !blocked.has(r.messageGroup));
     const locked = records.filter((r) => r.messageGroup && blocked.has(r.messageGroup)).map((r) => r.id);
     let sent = 0;
     if (free.length > 0) {
       const { sent: published } = await this.publishLanes(free);
-      if (published.length > 0) await em.execute(`delete from outbox_message where id in (${published.map(() => '?').join(',')})`, published);
+      if (published.length > 0) await this.deleteSent(published);
       sent += published.length;
     }
     if (locked.length > 0) sent += await this.publishWhere(`id in (${locked.map(() => '?').join(',')})`, locked);
@@ -167,16 +171,36 @@ export class OutboxRelay implements TransactionalOutbox {
   }
 
   /**
-   * FIFO groups of these records that still have an older row waiting in the outbox (unsent, or
-   * held by another relay): their rows wait. Pass the transaction's own `em` inside one: tx.execute
-   * runs on its connection, where another pooled connection could deadlock the pool under load.
+   * Deletes published rows, batched: every fast path that finishes publishing in the same turn of
+   * the event loop shares one DELETE (under load, one statement for many orders instead of one
+   * each). A row whose delete fails or never runs (crash) is published again by the sweep: delivery
+   * is at-least-once. Until its delete lands, a later row of the same FIFO group takes the locking
+   * path, as it would while the publish was still running.
    */
-  private async groupsWithWaitingRows(em: EntityManager, records: OutboxRecord[]): Promise<Set<string>> {
+  private deleteSent(ids: number[]): Promise<void> {
+    this.unsentDeletes.push(...ids);
+    this.nextDelete ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const batch = this.unsentDeletes;
+      this.unsentDeletes = [];
+      this.nextDelete = undefined;
+      await this.deps.orm.em.getConnection().execute(`delete from outbox_message where id in (${batch.map(() => '?').join(',')})`, batch, 'run');
+    });
+    return this.nextDelete;
+  }
+
+  /**
+   * FIFO groups of these records that still have an older row waiting in the outbox (unsent, or
+   * held by another relay): their rows wait. Pass the transaction's own `tx` inside one: tx.execute
+   * runs on its connection, where another pooled connection could deadlock the pool under load;
+   * without one, a pooled connection runs it.
+   */
+  private async groupsWithWaitingRows(tx: EntityManager | undefined, records: OutboxRecord[]): Promise<Set<string>> {
     const firstId = new Map<string, number>();
     for (const r of records) if (r.messageGroup && !firstId.has(r.messageGroup)) firstId.set(r.messageGroup, r.id);
     if (firstId.size === 0) return new Set();
     const clauses = [...firstId].map(() => '(message_group = ? and id < ?)').join(' or ');
-    const rows = await em.execute<{ message_group: string }[]>(`select distinct message_group from outbox_message where ${clauses}`, [...firstId].flat());
+    const sql = `select distinct message_group from outbox_message where ${clauses}`;
+    const rows = await (tx ?? this.deps.orm.em.getConnection()).execute<{ message_group: string }[]>(sql, [...firstId].flat());
     return new Set(rows.map((r) => r.message_group));
   }
 
