@@ -68,7 +68,9 @@ export function createRedis(target: string | RedisTarget, logger: Logger, name =
     // Per-node failures (a master going away) arrive here, not as 'error'.
     client.on('node error', (err: Error, node: string) => logger.warn({ redis: name, node, err: err.message }, 'redis cluster node error'));
   } else {
-    client = new Redis(url, { ...failFast, keyPrefix, lazyConnect: false, retryStrategy: retry });
+    // Auto-pipelining, as on a cluster: commands issued in the same tick (a consumer's batch of
+    // idempotency leases, concurrent requests' session reads) go out as one write.
+    client = new Redis(url, { ...failFast, keyPrefix, lazyConnect: false, retryStrategy: retry, enableAutoPipelining: true });
   }
   let down = false;
   client.on('error', (err: Error) => {
