@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../../infra/redis/redis.js';
-import type { EntityDictionary, EntityManager } from '@mikro-orm/mysql';
+import type { EntityManager } from '@mikro-orm/mysql';
+import { utcDate } from '../../infra/db/datetime.js';
 import type { RequestContext, Viewer } from '../../shared/context.js';
 import { AppError, isConnectionError, isDuplicateKeyError } from '../../shared/errors.js';
 import type { TransactionalOutbox } from '../../infra/mq/outbox/outbox.port.js';
@@ -10,6 +11,9 @@ import { AuthErrors } from './auth.errors.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { Session, SessionStore } from './session.store.js';
 import { AdminUser, User, type UserRow } from './user.entity.js';
+
+/** What `me` answers of the user. */
+export type MeRow = Pick<UserRow, 'id' | 'nickname' | 'points' | 'createdAt'>;
 
 /** WeChat login codes are short printable tokens; anything longer is not worth a round trip. */
 export const MAX_LOGIN_CODE_LENGTH = 128;
@@ -146,13 +150,18 @@ export class AuthService {
     return session ? { userId: session.userId, role: session.role, openid: session.openid, token } : null;
   }
 
-  async me(ctx: RequestContext): Promise<UserRow> {
+  async me(ctx: RequestContext): Promise<MeRow> {
     const viewer = requireCustomer(ctx);
-    // The hottest authenticated read: one row by primary key, selected with plain SQL and mapped
-    // into the same managed entity findOne gives, without building and compiling a query for it.
-    const row: EntityDictionary<UserRow> | undefined = await ctx.em.getConnection().execute<EntityDictionary<UserRow>>('select * from `user` where `id` = ? limit 1', [viewer.userId], 'get', ctx.em.getTransactionContext());
+    // The hottest authenticated read: the four fields `me` answers, by primary key, with plain
+    // SQL and no entity (mapping a managed entity cost a tenth of this request's CPU).
+    const row = await ctx.em.getConnection().execute<{ id: number; nickname: string | null; points: number; created_at: Date | string }>(
+      'select `id`, `nickname`, `points`, `created_at` from `user` where `id` = ? limit 1',
+      [viewer.userId],
+      'get',
+      ctx.em.getTransactionContext(),
+    );
     if (!row) throw AuthErrors.sessionInvalid();
-    return ctx.em.map(User, row);
+    return { id: Number(row.id), nickname: row.nickname, points: Number(row.points), createdAt: utcDate(row.created_at) };
   }
 
   /** A user by id, for other modules (notify needs the openid); null when unknown. */

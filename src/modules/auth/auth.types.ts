@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { UserRow } from './user.entity.js';
+import type { MeRow } from './auth.service.js';
 
 export enum RoleGql {
   CUSTOMER = 'customer',
@@ -14,7 +14,7 @@ export class UserType {
   @Field(() => Int) points!: number;
   @Field() createdAt!: Date;
 
-  static from(row: UserRow): UserType {
+  static from(row: MeRow): UserType {
     return Object.assign(new UserType(), { id: String(row.id), nickname: row.nickname ?? null, points: row.points, createdAt: row.createdAt });
   }
 }

@@ -1,4 +1,5 @@
 import { IsolationLevel, type EntityManager } from '@mikro-orm/mysql';
+import { utcDate } from '../../db/datetime.js';
 import { insertRows } from '../../db/insert-rows.js';
 import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../observability/logger.js';
@@ -38,17 +39,15 @@ interface RawOutboxRow {
   created_at: Date | string;
 }
 
-// DATETIME(3) columns are stored in UTC (the ORM's timezone is +00:00).
-const utc = (v: Date | string): Date => (v instanceof Date ? v : new Date(`${v.replace(' ', 'T')}Z`));
 const fromRaw = (row: RawOutboxRow): OutboxRecord => ({
   id: Number(row.id),
   topic: row.topic,
   tag: row.tag,
   messageKey: row.message_key,
   messageGroup: row.message_group,
-  deliverAt: row.deliver_at === null ? null : utc(row.deliver_at),
+  deliverAt: row.deliver_at === null ? null : utcDate(row.deliver_at),
   body: row.body,
-  createdAt: utc(row.created_at),
+  createdAt: utcDate(row.created_at),
 });
 
 /** The outbox row of a message, as the relay publishes it. */
