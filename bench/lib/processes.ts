@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dropDatabase, TEST_MYSQL_ROOT } from '../../test/helpers/test-db.js';
 
@@ -62,7 +62,10 @@ export async function spawnChild(what: string, args: string[], env: Record<strin
 
 /** The embedded broker in its own process; resolves with its gRPC endpoint. */
 export async function spawnBroker(dataDir: string): Promise<BenchChild & { endpoint: string }> {
-  const broker = await spawnChild('broker', ['src/infra/mq/broker/cli.ts', '--port', '0', '--data-dir', dataDir, '--admin-port', '0'], { LOG_LEVEL: 'warn' }, '"broker ready"');
+  // Diagnostics: BENCH_BROKER_CPU_PROFILE_DIR=<dir> writes the broker's V8 CPU profile there on exit.
+  const profileDir = process.env.BENCH_BROKER_CPU_PROFILE_DIR;
+  const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
+  const broker = await spawnChild('broker', [...profileArgs, 'src/infra/mq/broker/cli.ts', '--port', '0', '--data-dir', dataDir, '--admin-port', '0'], { LOG_LEVEL: 'warn' }, '"broker ready"');
   return { ...broker, endpoint: (JSON.parse(broker.readyLine) as { endpoint: string }).endpoint };
 }
 
