@@ -427,6 +427,7 @@ try {
   }
   console.log(`\nbench finished in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
 } finally {
+  await simulator.stop();
   await broker.stop();
   rmSync(brokerDir, { recursive: true, force: true });
 }
