@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import contentType from 'content-type';
 
 /**
  * The few pieces of body-parser's `json()` the GraphQL fast path needs, with its answers: a body
@@ -27,12 +28,16 @@ export function isPlainJsonGraphqlPost(req: IncomingMessage): boolean {
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return false;
   const type = req.headers['content-type'];
   if (!type) return false;
-  const [media, ...params] = type.split(';');
-  if (media!.trim().toLowerCase() !== 'application/json') return false;
-  return params.every((param) => {
-    const [name, value] = param.split('=').map((part) => part.trim().toLowerCase());
-    return name !== 'charset' || value === 'utf-8' || value === '"utf-8"';
-  });
+  let parsed: contentType.ParsedMediaType;
+  try {
+    // The parser body-parser itself uses; a header it cannot parse goes through Express.
+    parsed = contentType.parse(type);
+  } catch {
+    return false;
+  }
+  if (parsed.type !== 'application/json') return false;
+  const charset = parsed.parameters.charset;
+  return charset === undefined || charset.toLowerCase() === 'utf-8';
 }
 
 /** The parsed body; a BodyError with the status body-parser would give otherwise. */

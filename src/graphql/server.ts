@@ -443,7 +443,8 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
     const admission = await admit(req.method === 'GET' ? req.query : req.body, (name) => req.header(name), req.ip);
     if (admission && 'refused' in admission) {
       const { status, requestId, body } = admission.refused;
-      res.status(status).set('x-request-id', requestId).json(body);
+      // The same writer as the fast path's, so both paths answer a refusal byte for byte alike.
+      sendJson(res, status, body, requestId);
       return;
     }
     res.locals.graphqlContext = admission?.context;
@@ -466,7 +467,7 @@ export async function startHttpServer(deps: ServerDeps, listen: { port: number; 
   };
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: express.Response, _next: express.NextFunction) => {
     const { status, body } = failure(err);
-    res.status(status).json(body);
+    sendJson(res, status, body);
   });
 
   /**
