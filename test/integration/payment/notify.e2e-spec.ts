@@ -114,7 +114,10 @@ describe('a pay notification while the broker is down', () => {
 
     suite.restoreBroker();
     await eventually(async () => (await orderStatus(app, orderNo)) === 'SHIPPED', { what: 'the fan-out after the broker came back', timeoutMs: 30_000 });
-    expect(await waiting()).toBe(0);
-    expect(await countRows(app, 'select count(*) as n from points_ledger where order_no = ?', [orderNo])).toBe(1);
+    // SHIPPED proves one PAID message arrived, not both: on a real RocketMQ the other can still be
+    // on its way (a send retried after the proxy resumed, or left to the sweep), its row not yet
+    // deleted. Both must go out, once each.
+    await eventually(async () => (await waiting()) === 0, { what: 'both PAID rows published and deleted', timeoutMs: 30_000 });
+    await eventually(async () => (await countRows(app, 'select count(*) as n from points_ledger where order_no = ?', [orderNo])) === 1, { what: 'points credited once' });
   });
 });
