@@ -99,6 +99,8 @@ describe('order-status notifications (cg-notify → WeChat subscribe messages)',
     const cancel = sentFor(order)[1];
     expect(cancel.template_id).toBe(T.CANCEL);
     expect(cancel.data.thing4.value).toBe('您已取消订单');
+    // The row turns SENT once WeChat's answer is back, a moment after the simulator recorded the send.
+    await eventually(async () => (await logRows(order)).every((row) => row.status !== 'SENDING'), { what: 'cancel notification marked' });
     expect((await logRows(order)).map((r) => [r.seq, r.kind, r.status])).toEqual([
       [1, 'WAIT_PAY', 'SENT'],
       [2, 'CANCEL', 'SENT'],
