@@ -12,14 +12,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { BadRequestException, NotFoundException, Producer, SimpleConsumer, type MessageView } from 'rocketmq-client-nodejs';
+import { batchAcks } from '../../src/infra/mq/ack-batching.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/infra/mq/broker/index.js';
 import { mqadminCommands, type MqCatalogue } from '../../src/infra/mq/provisioning.js';
 import { REAL_ROCKETMQ_ENDPOINTS, REAL_ROCKETMQ_NAMESRV, runMqadmin } from '../helpers/real-rocketmq.js';
 import { eventually, waitFor } from '../helpers/wait.js';
 import '../integration/broker/helpers.js'; // unrefs the client's logger timers
+
+// The client's generated protobuf classes (the package does not re-export them).
+const requireCjs = createRequire(import.meta.url);
+const { AckMessageRequest } = requireCjs('rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_pb.js');
+const { Code, Resource } = requireCjs('rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js');
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUN = randomBytes(4).toString('hex');
@@ -256,6 +263,33 @@ describe.each([embedded, ...(real ? [real] : [])])('RocketMQ 5 behaviour the ser
     const bodies = new Set([...got, ...later].map((v) => v.body.toString()));
     expect([...bodies].sort()).toEqual([`check-commit-${RUN}`, `commit-${RUN}`]);
     expect(checked.filter((b) => b.includes(RUN))).toContain(`check-commit-${RUN}`);
+  });
+
+  it('acks joined into one AckMessage call (batchAcks): each entry is answered on its own, a bad receipt handle fails only its entry', async () => {
+    const group = `diff-ackjoin-${RUN}`;
+    const c = await consumer(group, TOPICS.normal, `join-${RUN}`);
+    for (let i = 0; i < 3; i++) await producer.send({ topic: TOPICS.normal, tag: `join-${RUN}`, body: Buffer.from(`join-${i}-${RUN}`) });
+    const views = await receiveOurs(c, 3, { ack: false });
+    const calls: number[] = [];
+    const joined = c as unknown as Parameters<typeof batchAcks>[0];
+    batchAcks(joined, (entries) => calls.push(entries));
+    const ack = (messageId: string, handle: string) => {
+      const request = new AckMessageRequest().setGroup(new Resource().setName(group)).setTopic(new Resource().setName(TOPICS.normal));
+      request.addEntries().setMessageId(messageId).setReceiptHandle(handle);
+      return joined.ackMessageViaRpc(views[0]!.endpoints, request as never, 5_000).then((r) => r.getStatus()?.getCode());
+    };
+    // Issued in one turn, as a consumer's handlers that finish together issue them.
+    const codes = await Promise.all([ack(views[0]!.messageId, views[0]!.receiptHandle), ack(views[1]!.messageId, 'not-a-receipt-handle'), ack(views[2]!.messageId, views[2]!.receiptHandle)]);
+    expect(calls).toEqual([3]);
+    // The bad entry fails on its own (RocketMQ answers a malformed handle with INTERNAL_SERVER_ERROR,
+    // the embedded broker with INVALID_RECEIPT_HANDLE; the client retries the one, forgives the other).
+    expect([codes[0], codes[2]]).toEqual([Code.OK, Code.OK]);
+    expect([Code.INVALID_RECEIPT_HANDLE, Code.INTERNAL_SERVER_ERROR]).toContain(codes[1]);
+    // The two acked are gone; the one whose ack failed comes back once its invisible time ends.
+    await c.changeInvisibleDuration(views[1]!, 0);
+    const again = await receiveOurs(c, 1);
+    expect(again.map((v) => v.messageId)).toEqual([views[1]!.messageId]);
+    expect(await pollOnce(c)).toEqual([]);
   });
 
   it('a message not acked comes back with the same id and attempt + 1; past the retries it is in %DLQ%<group>', async () => {

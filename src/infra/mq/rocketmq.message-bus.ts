@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import './rocketmq-client-patches.js';
+import { batchAcks } from './ack-batching.js';
 import { keepClientLongPollingTimeout } from './long-polling-patch.js';
 import { ConsumeResult, Producer, PushConsumer, type MessageView } from 'rocketmq-client-nodejs';
 import type { Logger } from '../observability/logger.js';
@@ -244,6 +245,8 @@ export class RocketMqMessageBus implements MessageBus, MessageConsumerHost {
       },
     });
     keepClientLongPollingTimeout(consumer, this.options.longPollingTimeoutMs ?? DEFAULT_LONG_POLLING_TIMEOUT_MS);
+    const ackCalls = this.deps.metrics.histogram('mq_ack_call_entries', 'Messages acked per AckMessage call', ['group'], [1, 2, 4, 8, 16, 32, 64]);
+    batchAcks(consumer as unknown as Parameters<typeof batchAcks>[0], (entries) => ackCalls.observe({ group: subscription.group }, entries));
     await consumer.startup();
     this.consumers.push(consumer);
   }
