@@ -63,7 +63,12 @@ describe('placeOrder', () => {
     expect(row!.remark).toBe('less ice');
     expect(await skuRow(app, a)).toEqual({ stock: 8, reserved: 2, sold: 0 });
     expect(await skuRow(app, b)).toEqual({ stock: 7, reserved: 3, sold: 0 });
-    const items = await queryRows<{ sku_id: number; unit_price_fen: number; subtotal_fen: number }>(app.databaseUrl, 'select sku_id, unit_price_fen, subtotal_fen from order_item where order_no = ? order by sku_id', [order.orderNo]);
+    // Joined by order_id: the items reach their order's row (its id comes from the server, in the same round trip).
+    const items = await queryRows<{ sku_id: number; unit_price_fen: number; subtotal_fen: number }>(
+      app.databaseUrl,
+      'select i.sku_id, i.unit_price_fen, i.subtotal_fen from order_item i join orders o on o.id = i.order_id and o.order_no = i.order_no where o.order_no = ? order by i.sku_id',
+      [order.orderNo],
+    );
     expect(items.map((i) => [Number(i.sku_id), Number(i.unit_price_fen), Number(i.subtotal_fen)])).toEqual([
       [a, 1234, 2468],
       [b, 99, 297],
