@@ -89,7 +89,9 @@ function ownResult(response: AckResponse, request: AckRequest, byHandle: Map<str
   const found = own.filter((e): e is AckResultEntry => e !== undefined);
   const failed = found.find((e) => e.getStatus()?.getCode() !== OK);
   const status = found.length === own.length ? (failed ?? found[0])?.getStatus() : response.getStatus();
-  const single = (response as unknown as { cloneMessage(): AckResponse }).cloneMessage();
+  // A new message of the response's class, not a clone: a clone would copy every entry of the
+  // joined call once per caller.
+  const single = new (response.constructor as new () => AckResponse)();
   return single.setStatus(status ?? response.getStatus()).setEntriesList(found);
 }
 
