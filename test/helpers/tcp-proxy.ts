@@ -25,6 +25,12 @@ export interface TcpProxy {
   readonly commitAnswersLost: number;
   /** Drops every open connection (both sides) but keeps accepting new ones. */
   dropAll(): void;
+  /**
+   * "The connection dies as this statement is sent": the next `count` MySQL statements (COM_QUERY)
+   * matching `statement` are not forwarded; their connection is dropped instead, so the server
+   * never runs them and the client sees its connection lost. Resolves once that many were dropped.
+   */
+  dropOnStatement(statement: RegExp, count?: number): Promise<void>;
   /** Destroys every connection and stops listening. Call it in `afterAll`. */
   close(): Promise<void>;
 }
@@ -69,6 +75,12 @@ export async function start(targetHost: string, targetPort: number): Promise<Tcp
     let swallowNextAnswer = false;
     let marked = false;
     client.on('data', (chunk: Buffer) => {
+      if (statementDrops.remaining > 0 && chunk.length > 5 && chunk[4] === 0x03 && statementDrops.pattern?.test(chunk.subarray(5).toString('latin1'))) {
+        statementDrops.remaining--;
+        teardown();
+        statementDrops.onDropped();
+        return;
+      }
       if (commitLosses.after && !marked && commitLosses.after.test(chunk.toString('latin1'))) marked = true;
       // MySQL packet: 3-byte length, sequence id, then command byte 0x03 (COM_QUERY) + SQL text.
       if (commitLosses.remaining > 0 && (marked || !commitLosses.after) && chunk.length > 5 && chunk[4] === 0x03 && /^\s*commit\b/i.test(chunk.subarray(5).toString('latin1'))) {
@@ -88,6 +100,7 @@ export async function start(targetHost: string, targetPort: number): Promise<Tcp
     });
   });
   const commitLosses: { remaining: number; lost: number; after?: RegExp; onLost: () => void } = { remaining: 0, lost: 0, onLost: () => undefined };
+  const statementDrops: { remaining: number; pattern?: RegExp; onDropped: () => void } = { remaining: 0, onDropped: () => undefined };
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -129,6 +142,16 @@ export async function start(targetHost: string, targetPort: number): Promise<Tcp
     },
     dropAll() {
       destroyAll();
+    },
+    dropOnStatement(statement: RegExp, count = 1) {
+      statementDrops.pattern = statement;
+      statementDrops.remaining += count;
+      let dropped = 0;
+      return new Promise<void>((resolve) => {
+        statementDrops.onDropped = () => {
+          if (++dropped >= count) resolve();
+        };
+      });
     },
     async close() {
       isCut = true;

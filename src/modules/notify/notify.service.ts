@@ -7,6 +7,7 @@ import { isDuplicateKeyError } from '../../shared/errors.js';
 import type { AuthService } from '../auth/auth.service.js';
 import type { OrderStatusChanged } from '../order/order-events.js';
 import { insertRow } from '../../infra/db/insert-rows.js';
+import { retryOnConnectionLoss } from '../../infra/db/lock-retry.js';
 import { NotificationLog, TERMINAL_NOTIFICATION_STATUSES, type NotificationStatus } from './notification-log.entity.js';
 import { NotificationInProgressError } from './notify.errors.js';
 import type { OrderNotification, OrderNotificationFactory } from './order-notification.js';
@@ -152,12 +153,15 @@ export class NotifyService {
     return { row: { id, attempts: 1 } };
   }
 
+  /** Retried over a lost connection: an unrecorded SENT would be sent again once its claim expires. */
   private async finish(em: EntityManager, row: ClaimedRow, status: NotificationStatus, lastError: string | null): Promise<void> {
     const now = new Date();
-    await em.execute(
-      'update `notification_log` set `status` = ?, `last_error` = ?, `claimed_at` = null, `sent_at` = ?, `updated_at` = ? where `id` = ?',
-      [status, lastError, status === 'SENT' ? now : null, now, row.id],
-      'run',
+    await retryOnConnectionLoss(() =>
+      em.execute(
+        'update `notification_log` set `status` = ?, `last_error` = ?, `claimed_at` = null, `sent_at` = ?, `updated_at` = ? where `id` = ?',
+        [status, lastError, status === 'SENT' ? now : null, now, row.id],
+        'run',
+      ),
     );
   }
 

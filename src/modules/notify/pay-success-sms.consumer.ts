@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/mysql';
+import { retryOnConnectionLoss } from '../../infra/db/lock-retry.js';
 import type { ConsumerDefinition } from '../../infra/mq/consumer-runner.js';
 import { ConsumerGroups, Topics } from '../../infra/mq/topics.js';
 import { DEFAULT_LEASE_MS } from '../../infra/redis/idempotency-guard.js';
@@ -76,7 +77,9 @@ export function paySuccessSmsConsumer(sms: SmsSender, phoneOf: PhoneLookup): Con
         await conn.execute('delete from `payment_sms` where `order_no` = ? and `message_id` is null', [orderNo], 'run').catch(() => undefined);
         throw err;
       }
-      await conn.execute('update `payment_sms` set `message_id` = ? where `order_no` = ?', [messageId, orderNo], 'run');
+      // The SMS is out: its record must land, or the redelivery would take the claim over after its
+      // lease and send it again (a dropped connection did exactly that in the chaos suite).
+      await retryOnConnectionLoss(() => conn.execute('update `payment_sms` set `message_id` = ? where `order_no` = ?', [messageId, orderNo], 'run'));
       log.info({ orderNo, messageId }, 'pay success SMS sent');
     },
   };

@@ -125,6 +125,32 @@ describe('answers lost in flight', () => {
     expect(row!.message_id).not.toBeNull();
   });
 
+  it('a payment SMS whose record is lost with its connection is recorded on a new one, and sent once', async () => {
+    const definition = app.consumers.definitions.find((d) => d.name === 'push-pay-success') as ConsumerDefinition<any>;
+    const orderNo = 'SMSLOSTREC00000000000001';
+    const message: IncomingMessage = {
+      messageId: 'sms-record-lost',
+      topic: Topics.OrderPaySuccess,
+      tag: 'PAID',
+      keys: [orderNo],
+      deliveryAttempt: 1,
+      envelope: { v: MESSAGE_SCHEMA_VERSION, key: orderNo, producedAt: new Date().toISOString(), data: { orderNo, userId: 1, storeId: 1, transactionId: 'T-SMS-LOST', payableFen: 1_000, totalFen: 1_000, paidAt: new Date().toISOString() } },
+    };
+    const sent = () => sim(app).sentSms().filter((m) => m.params.orderNo === orderNo).length;
+    // The SMS goes out, then the connection dies as its message id is written (the chaos suite's
+    // dropped connections once hit exactly there, and the redelivery sent it again after the lease).
+    const dropped = mysql.dropOnStatement(new RegExp(`update \`payment_sms\` set \`message_id\` = '[^']*' where \`order_no\` = '${orderNo}'`));
+    expect(await app.consumers.run(definition, message)).toBe('ack');
+    await dropped;
+    expect(sent()).toBe(1);
+    const [row] = await queryRows<{ message_id: string | null }>(app.databaseUrl, 'select message_id from payment_sms where order_no = ?', [orderNo]);
+    expect(row!.message_id).toBe(sim(app).sentSms().find((m) => m.params.orderNo === orderNo)!.messageId);
+    // A redelivery finds it sent.
+    await app.redis.del(`idem:push-pay-success:${orderNo}`);
+    expect(await app.consumers.run(definition, message)).toBe('ack');
+    expect(sent()).toBe(1);
+  });
+
   it('a first login that fails because Redis is down says firstLogin on the retry; one coupon', async () => {
     const code = 'code-first-login-redis-down';
     const openid = sim(app).openidFor(code);
