@@ -9,14 +9,8 @@ const LOCK_ATTEMPTS = 3;
  * applied), up to {@link LOCK_ATTEMPTS} times; any other error, or the last conflict, is thrown.
  * Only for work that is safe to repeat as a whole: one statement, or a whole transaction.
  */
-export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = LOCK_ATTEMPTS): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (attempt >= attempts || !isTransientLockError(err)) throw err;
-    }
-  }
+export function retryOnLockConflict<T>(work: () => Promise<T>, attempts = LOCK_ATTEMPTS): Promise<T> {
+  return retryWhile(work, attempts, isTransientLockError, () => 0);
 }
 
 /** Tries of a write whose connection was lost, and the first pause between them (doubling). */
@@ -30,13 +24,18 @@ const CONNECTION_RETRY_PAUSE_MS = 100;
  * sent, a WeChat message delivered): left unwritten, the message's redelivery would do it again.
  * Only for a statement that is safe to run twice: a lost connection may have applied it.
  */
-export async function retryOnConnectionLoss<T>(work: () => Promise<T>, attempts = CONNECTION_ATTEMPTS): Promise<T> {
+export function retryOnConnectionLoss<T>(work: () => Promise<T>, attempts = CONNECTION_ATTEMPTS): Promise<T> {
+  return retryWhile(work, attempts, isConnectionError, (attempt) => CONNECTION_RETRY_PAUSE_MS * 2 ** (attempt - 1));
+}
+
+async function retryWhile<T>(work: () => Promise<T>, attempts: number, retryable: (err: unknown) => boolean, pauseMs: (attempt: number) => number): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (err) {
-      if (attempt >= attempts || !isConnectionError(err)) throw err;
-      await sleep(CONNECTION_RETRY_PAUSE_MS * 2 ** (attempt - 1));
+      if (attempt >= attempts || !retryable(err)) throw err;
+      const pause = pauseMs(attempt);
+      if (pause > 0) await sleep(pause);
     }
   }
 }

@@ -49,6 +49,21 @@ describe('answers lost in flight', () => {
     await redis?.close();
   });
 
+  /** A delivery of the PAID message to the payment-SMS consumer, and how many SMS its order got. */
+  function smsDelivery(orderNo: string, deliveryAttempt: number) {
+    const definition = app.consumers.definitions.find((d) => d.name === 'push-pay-success') as ConsumerDefinition<any>;
+    const message: IncomingMessage = {
+      messageId: `sms-${orderNo}`,
+      topic: Topics.OrderPaySuccess,
+      tag: 'PAID',
+      keys: [orderNo],
+      deliveryAttempt,
+      envelope: { v: MESSAGE_SCHEMA_VERSION, key: orderNo, producedAt: new Date().toISOString(), data: { orderNo, userId: 1, storeId: 1, transactionId: `T-${orderNo}`, payableFen: 1_000, totalFen: 1_000, paidAt: new Date().toISOString() } },
+    };
+    const sent = () => sim(app).sentSms().filter((m) => m.params.orderNo === orderNo).length;
+    return { definition, message, sent };
+  }
+
   it("a refund whose COMMIT answer is lost still commits its message and completes; the retry returns the same refund", async () => {
     const customer = await loginWithCoupon(app);
     const [skuId] = await createSkus(app, 1, [{ priceFen: 12_000, stock: 10 }]);
@@ -98,17 +113,8 @@ describe('answers lost in flight', () => {
   });
 
   it('a payment SMS claimed by a worker that died is retried until its lease ends, then sent once', async () => {
-    const definition = app.consumers.definitions.find((d) => d.name === 'push-pay-success') as ConsumerDefinition<any>;
     const orderNo = 'SMSCLAIM0000000000000001';
-    const message: IncomingMessage = {
-      messageId: 'redelivered-sms',
-      topic: Topics.OrderPaySuccess,
-      tag: 'PAID',
-      keys: [orderNo],
-      deliveryAttempt: 2,
-      envelope: { v: MESSAGE_SCHEMA_VERSION, key: orderNo, producedAt: new Date().toISOString(), data: { orderNo, userId: 1, storeId: 1, transactionId: 'T-SMS', payableFen: 1_000, totalFen: 1_000, paidAt: new Date().toISOString() } },
-    };
-    const sent = () => sim(app).sentSms().filter((m) => m.params.orderNo === orderNo).length;
+    const { definition, message, sent } = smsDelivery(orderNo, 2);
     // The dead worker's claim: no message id, taken just now.
     await queryRows(app.databaseUrl, 'insert into payment_sms (order_no, message_id, created_at) values (?, null, ?)', [orderNo, new Date()]);
 
@@ -126,17 +132,8 @@ describe('answers lost in flight', () => {
   });
 
   it('a payment SMS whose record is lost with its connection is recorded on a new one, and sent once', async () => {
-    const definition = app.consumers.definitions.find((d) => d.name === 'push-pay-success') as ConsumerDefinition<any>;
     const orderNo = 'SMSLOSTREC00000000000001';
-    const message: IncomingMessage = {
-      messageId: 'sms-record-lost',
-      topic: Topics.OrderPaySuccess,
-      tag: 'PAID',
-      keys: [orderNo],
-      deliveryAttempt: 1,
-      envelope: { v: MESSAGE_SCHEMA_VERSION, key: orderNo, producedAt: new Date().toISOString(), data: { orderNo, userId: 1, storeId: 1, transactionId: 'T-SMS-LOST', payableFen: 1_000, totalFen: 1_000, paidAt: new Date().toISOString() } },
-    };
-    const sent = () => sim(app).sentSms().filter((m) => m.params.orderNo === orderNo).length;
+    const { definition, message, sent } = smsDelivery(orderNo, 1);
     // The SMS goes out, then the connection dies as its message id is written (the chaos suite's
     // dropped connections once hit exactly there, and the redelivery sent it again after the lease).
     const dropped = mysql.dropOnStatement(new RegExp(`update \`payment_sms\` set \`message_id\` = '[^']*' where \`order_no\` = '${orderNo}'`));
