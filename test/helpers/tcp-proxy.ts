@@ -75,15 +75,16 @@ export async function start(targetHost: string, targetPort: number): Promise<Tcp
     let swallowNextAnswer = false;
     let marked = false;
     client.on('data', (chunk: Buffer) => {
-      if (statementDrops.remaining > 0 && chunk.length > 5 && chunk[4] === 0x03 && statementDrops.pattern?.test(chunk.subarray(5).toString('latin1'))) {
+      // MySQL packet: 3-byte length, sequence id, then command byte 0x03 (COM_QUERY) + SQL text.
+      const query = chunk.length > 5 && chunk[4] === 0x03 ? chunk.subarray(5).toString('latin1') : null;
+      if (statementDrops.remaining > 0 && query !== null && statementDrops.pattern?.test(query)) {
         statementDrops.remaining--;
         teardown();
         statementDrops.onDropped();
         return;
       }
       if (commitLosses.after && !marked && commitLosses.after.test(chunk.toString('latin1'))) marked = true;
-      // MySQL packet: 3-byte length, sequence id, then command byte 0x03 (COM_QUERY) + SQL text.
-      if (commitLosses.remaining > 0 && (marked || !commitLosses.after) && chunk.length > 5 && chunk[4] === 0x03 && /^\s*commit\b/i.test(chunk.subarray(5).toString('latin1'))) {
+      if (commitLosses.remaining > 0 && (marked || !commitLosses.after) && query !== null && /^\s*commit\b/i.test(query)) {
         commitLosses.remaining--;
         swallowNextAnswer = true;
       }
